@@ -1,0 +1,42 @@
+# Quick start: `make run` (set up and serve the app) and `make test` (set up and pass the suite).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: run test setup setup-dev lint bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+setup: $(VENV)/.runtime
+
+setup-dev: $(VENV)/.dev
+
+# Upgrade the database, generate missing keys, seed demo data, print the logins and serve.
+run: setup
+	$(FLASK) db upgrade
+	@test -f var/oauth_private.key || $(FLASK) oauth keys generate
+	$(FLASK) demo seed
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# The whole suite; OAUTHSRV_TEST_DATABASE_URI picks the database (SQLite by default).
+test: setup-dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: setup-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,92 @@
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from .. import throttle
+from ..extensions import db
+from ..models import Organization
+from ..services.accounts import authenticate
+from . import bp
+from .forms import LoginForm, SwitchOrganizationForm
+from .session import organization_at_login, switch_organization
+
+INVALID_CREDENTIALS = "Invalid email or password."
+
+
+def _login_limits(config):
+    window = config["LOGIN_THROTTLE_WINDOW"]
+    email = (request.form.get("email") or "").strip().lower()
+    return [
+        ("login-account", email, config["LOGIN_FAILURES_PER_ACCOUNT"], window),
+        ("login-ip", request.remote_addr or "unknown", config["LOGIN_FAILURES_PER_IP"], window),
+    ]
+
+
+def _throttled_for(limits) -> int | None:
+    waits = [throttle.retry_after(*limit) for limit in limits]
+    return max((wait for wait in waits if wait), default=None)
+
+
+def _safe_next(target: str | None) -> str:
+    """Follow ?next= only to a path on this site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("profile.show")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with email and password; failures are throttled per account and per IP."""
+    if current_user.is_authenticated:
+        return redirect(url_for("profile.show"))
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "auth/login.html", form=form
+        ), 400 if request.method == "POST" else 200
+    limits = _login_limits(current_app.config)
+    wait = _throttled_for(limits)
+    if wait:
+        minutes = max(1, round(wait / 60))
+        form.form_errors.append(
+            f"Too many failed login attempts. Try again in {minutes} minute{'s' * (minutes != 1)}."
+        )
+        return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
+    user = authenticate(form.email.data, form.password.data)
+    if user is None:
+        for limit in limits:
+            throttle.record_failure(*limit)
+        form.form_errors.append(INVALID_CREDENTIALS)
+        return render_template("auth/login.html", form=form), 401
+    throttle.clear(*limits[0])
+    next_url = _safe_next(request.args.get("next"))
+    # A fresh session at login: nothing from before (e.g. a planted CSRF token) carries over.
+    session.clear()
+    login_user(user)
+    organization = organization_at_login(user)
+    if organization:
+        switch_organization(user, organization)
+    return redirect(next_url)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Log out (POST only, with CSRF) and forget the session."""
+    logout_user()
+    session.clear()
+    flash("You have been logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/switch-organization")
+@login_required
+def organization_switch():
+    """Make another of the user's organizations current."""
+    form = SwitchOrganizationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    organization = db.session.get(Organization, form.organization_id.data)
+    if organization is None or not current_user.belongs_to(organization.id):
+        abort(404)
+    switch_organization(current_user, organization)
+    return redirect(_safe_next(request.form.get("next")))

@@ -1,0 +1,101 @@
+"""Configuration defaults and the order in which they are overridden.
+
+Load order (later wins): the defaults below, ``instance/config.yml``, environment variables
+``OAUTHSRV_<KEY>``, then the mapping a test passes to ``create_app``.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_PATH = PROJECT_ROOT / "instance"
+
+DEFAULTS = {
+    # Embedded default: SQLite in instance/. Operators point this at PostgreSQL.
+    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{INSTANCE_PATH / 'oauthsrv.db'}",
+    # Generated into instance/secret_key on first start when left empty.
+    "SECRET_KEY": None,
+    # Signing keys for access tokens, relative to the project root unless absolute.
+    "OAUTH_PRIVATE_KEY_PATH": "var/oauth_private.key",
+    "OAUTH_PUBLIC_KEY_PATH": "var/oauth_public.key",
+    "OAUTH_ACCESS_TOKEN_TTL": 3600,
+    # Issuer claim of access tokens; empty means the URL the request came to.
+    "OAUTH_ISSUER": "",
+    # Pepper for the keyed hash of client secrets; empty means derived from SECRET_KEY.
+    "OAUTH_SECRET_PEPPER": "",
+    # Origins allowed to call the token endpoint from a browser (CORS).
+    "OAUTH_CORS_ORIGINS": [],
+    # Counters for throttling: "memory://" per process, or "redis://127.0.0.1:6379/0" shared.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    # How many reverse-proxy hops to trust for X-Forwarded-For (0: use the socket address).
+    "TRUSTED_PROXIES": 0,
+    # Failed logins allowed per window before the account or the IP is throttled.
+    "LOGIN_FAILURES_PER_ACCOUNT": 5,
+    "LOGIN_FAILURES_PER_IP": 20,
+    "LOGIN_THROTTLE_WINDOW": 900,
+    # Mail: with no MAIL_SERVER, messages go to the log and instance/mail/.
+    "MAIL_SERVER": "",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": "oauthsrv@localhost",
+    "BASE_URL": "http://127.0.0.1:5000",
+    "APPS_PER_PAGE": 25,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+}
+
+PATH_KEYS = ("OAUTH_PRIVATE_KEY_PATH", "OAUTH_PUBLIC_KEY_PATH")
+
+
+def load_config(app, test_config=None):
+    """Apply defaults, instance/config.yml, OAUTHSRV_* variables and the test mapping."""
+    app.config.from_mapping(DEFAULTS)
+    yaml_path = Path(app.instance_path) / "config.yml"
+    if yaml_path.exists():
+        app.config.from_mapping(read_yaml(yaml_path))
+    app.config.from_prefixed_env("OAUTHSRV")
+    if test_config:
+        app.config.from_mapping(test_config)
+    resolve_paths(app.config)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+
+
+def read_yaml(path: Path) -> dict:
+    """Read the flat upper-case settings of a YAML file (empty file: nothing)."""
+    data = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(data, dict):
+        raise RuntimeError(f"{path} must hold a mapping of settings")
+    return {key: value for key, value in data.items() if key.isupper()}
+
+
+def resolve_paths(config) -> None:
+    """Resolve file paths against the project root, never the working directory."""
+    for key in PATH_KEYS:
+        config[key] = str(PROJECT_ROOT / config[key])
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    prefix = "sqlite:///"
+    if uri.startswith(prefix) and not uri.startswith(prefix + "/") and ":memory:" not in uri:
+        config["SQLALCHEMY_DATABASE_URI"] = prefix + str(PROJECT_ROOT / uri[len(prefix) :])
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """Return the secret key kept in instance/secret_key, creating it (mode 0600) once."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

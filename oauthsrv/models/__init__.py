@@ -1,0 +1,17 @@
+"""Database models, one module per area."""
+
+from .accounts import CustomerUser, Organization, User, user_organizations
+from .notifications import MailMessage, NotificationRule, NotificationTemplate
+from .oauth import OAuthApplication, TokenRevocation
+
+__all__ = [
+    "CustomerUser",
+    "MailMessage",
+    "NotificationRule",
+    "NotificationTemplate",
+    "OAuthApplication",
+    "Organization",
+    "TokenRevocation",
+    "User",
+    "user_organizations",
+]

@@ -1,0 +1,1 @@
+"""The authorization server: token endpoint, discovery, introspection and revocation."""

@@ -1,0 +1,201 @@
+"""Organizations, back-office users and customer users: the rules for creating and changing them."""
+
+import logging
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..models import CustomerUser, OAuthApplication, Organization, User
+from . import ValidationError
+
+log = logging.getLogger(__name__)
+
+MIN_PASSWORD_LENGTH = 8
+# Checked against when the email is unknown, so both failures take the same time.
+_DUMMY_HASH = generate_password_hash("timing-equaliser")
+
+
+def normalize_email(email: str) -> str:
+    """Validate an email's syntax and return it lower-cased; raise ValidationError otherwise."""
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise ValidationError(f"Invalid email address: {error}", field="email") from error
+
+
+def find_organization(name: str) -> Organization | None:
+    """The organization with this exact name, if any."""
+    return db.session.scalar(select(Organization).filter_by(name=name.strip()))
+
+
+def require_organization(name: str) -> Organization:
+    """The organization with this name, or a ValidationError naming it."""
+    organization = find_organization(name)
+    if organization is None:
+        raise ValidationError(f"Unknown organization: {name}", field="organization")
+    return organization
+
+
+def create_organization(name: str, is_global_access: bool = False) -> Organization:
+    """Create an organization with a unique, non-empty name."""
+    name = name.strip()
+    if not name or len(name) > 255:
+        raise ValidationError("Organization name must be 1 to 255 characters.", field="name")
+    if find_organization(name):
+        raise ValidationError(f"Organization already exists: {name}", field="name")
+    organization = Organization(name=name, is_global_access=is_global_access)
+    db.session.add(organization)
+    db.session.commit()
+    log.info("organization created: %s (global access: %s)", name, is_global_access)
+    return organization
+
+
+def find_user(email: str) -> User | None:
+    """The back-office user with this email (case-insensitive), if any."""
+    return db.session.scalar(select(User).filter(func.lower(User.email) == email.strip().lower()))
+
+
+def require_user(email: str) -> User:
+    """The back-office user with this email, or a ValidationError."""
+    user = find_user(email)
+    if user is None:
+        raise ValidationError(f"Unknown user: {email}", field="email")
+    return user
+
+
+def check_password_rules(password: str) -> None:
+    """Refuse passwords that are too short."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            f"Password must be at least {MIN_PASSWORD_LENGTH} characters.", field="password"
+        )
+
+
+def create_user(
+    email: str,
+    password: str,
+    name: str,
+    organization_names: list[str],
+    is_admin: bool = False,
+    locale: str = "en",
+) -> User:
+    """Create a back-office user in the named organizations, creating missing ones."""
+    email = normalize_email(email)
+    check_password_rules(password)
+    if not name.strip():
+        raise ValidationError("Name is required.", field="name")
+    if not organization_names:
+        raise ValidationError("A user needs at least one organization.", field="organization")
+    if find_user(email):
+        raise ValidationError(f"A user with email {email} already exists.", field="email")
+    organizations = [_get_or_add_organization(org_name) for org_name in organization_names]
+    user = User(
+        email=email,
+        name=name.strip(),
+        password_hash=generate_password_hash(password),
+        is_admin=is_admin,
+        locale=locale,
+        organizations=organizations,
+    )
+    db.session.add(user)
+    db.session.commit()
+    log.info("user created: %s (admin: %s)", email, is_admin)
+    return user
+
+
+def _get_or_add_organization(name: str) -> Organization:
+    name = name.strip()
+    if not name:
+        raise ValidationError("Organization name must not be empty.", field="organization")
+    organization = find_organization(name)
+    if organization is None:
+        organization = Organization(name=name)
+        db.session.add(organization)
+        db.session.flush()
+    return organization
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, else None (same work for unknown emails)."""
+    user = find_user(email or "")
+    password_hash = user.password_hash if user else _DUMMY_HASH
+    if check_password_hash(password_hash, password or "") and user and user.is_active:
+        return user
+    return None
+
+
+def set_user_active(user: User, is_active: bool) -> None:
+    """Activate or deactivate a user; deactivation revokes the tokens of their applications."""
+    user.is_active = is_active
+    if not is_active:
+        _revoke_tokens_of(OAuthApplication.owner_user_id == user.id)
+    db.session.commit()
+    log.info("user %s: %s", "activated" if is_active else "deactivated", user.email)
+
+
+def remove_user_from_organization(user: User, organization: Organization) -> None:
+    """Remove a user from an organization and revoke their tokens issued for it."""
+    if organization not in user.organizations:
+        raise ValidationError(f"{user.email} is not in organization {organization.name}.")
+    if len(user.organizations) == 1:
+        raise ValidationError(f"{organization.name} is the only organization of {user.email}.")
+    user.organizations.remove(organization)
+    if user.last_organization_id == organization.id:
+        user.last_organization_id = None
+    _revoke_tokens_of(
+        OAuthApplication.owner_user_id == user.id,
+        OAuthApplication.organization_id == organization.id,
+    )
+    db.session.commit()
+    log.info("user %s removed from organization %s", user.email, organization.name)
+
+
+def _revoke_tokens_of(*conditions) -> None:
+    """Bump the generation of the matching applications, which invalidates their tokens."""
+    db.session.execute(
+        update(OAuthApplication)
+        .where(*conditions)
+        .values(generation=OAuthApplication.generation + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def find_customer_user(email: str) -> CustomerUser | None:
+    """The customer user with this email (case-insensitive), if any."""
+    return db.session.scalar(
+        select(CustomerUser).filter(func.lower(CustomerUser.email) == email.strip().lower())
+    )
+
+
+def create_customer_user(
+    email: str, name: str, organization_name: str, locale: str = "en"
+) -> CustomerUser:
+    """Create a storefront customer user in an existing organization."""
+    email = normalize_email(email)
+    if not name.strip():
+        raise ValidationError("Name is required.", field="name")
+    organization = require_organization(organization_name)
+    if find_customer_user(email):
+        raise ValidationError(f"A customer user with email {email} already exists.", field="email")
+    customer = CustomerUser(
+        email=email, name=name.strip(), organization=organization, locale=locale
+    )
+    db.session.add(customer)
+    db.session.commit()
+    log.info("customer user created: %s in %s", email, organization.name)
+    return customer
+
+
+def organizations_for_new_application(
+    user: User, current: Organization | None
+) -> list[Organization]:
+    """Organizations the user may add an application to while working in `current`.
+
+    As in Oro, working in a global-access organization opens every active organization.
+    """
+    if current is not None and current.is_global_access and user.belongs_to(current.id):
+        query = select(Organization).filter_by(is_active=True).order_by(Organization.name)
+        return list(db.session.scalars(query))
+    return [org for org in user.organizations if org.is_active]

@@ -1,0 +1,199 @@
+"""OAuth applications: credentials, creation and the changes a back-office user or CLI makes."""
+
+import hashlib
+import hmac
+import logging
+import secrets
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import CustomerUser, OAuthApplication, Organization, User
+from ..models.oauth import BACKEND, FRONTEND
+from ..signals import application_created
+from . import ValidationError
+from .scopes import scopes_for
+
+log = logging.getLogger(__name__)
+
+MAX_NAME_LENGTH = 255
+SECRET_HASH_ALGORITHM = "hmac-sha256"
+
+
+def generate_client_id() -> str:
+    """A 192-bit random client id, URL-safe (no ':', '%' or '+')."""
+    return secrets.token_urlsafe(24)
+
+
+def generate_client_secret() -> str:
+    """A 256-bit random client secret, URL-safe (no ':', '%' or '+')."""
+    return secrets.token_urlsafe(32)
+
+
+def _pepper() -> bytes:
+    configured = current_app.config.get("OAUTH_SECRET_PEPPER")
+    if configured:
+        return configured.encode()
+    secret_key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret_key, b"oauthsrv client secret pepper", hashlib.sha256).digest()
+
+
+def hash_client_secret(secret: str) -> str:
+    """Keyed hash of a client secret. Secrets are 256-bit random, so a slow hash buys nothing."""
+    digest = hmac.new(_pepper(), secret.encode(), hashlib.sha256).hexdigest()
+    return f"{SECRET_HASH_ALGORITHM}${digest}"
+
+
+def verify_client_secret(application: OAuthApplication | None, secret: str) -> bool:
+    """Constant-time check of a secret; does the same work when the application is unknown."""
+    expected = application.client_secret_hash if application else f"{SECRET_HASH_ALGORITHM}$"
+    return hmac.compare_digest(hash_client_secret(secret or ""), expected) and bool(application)
+
+
+def find_by_client_id(client_id: str) -> OAuthApplication | None:
+    """The application with this client id, if any."""
+    return db.session.scalar(select(OAuthApplication).filter_by(client_id=client_id))
+
+
+def clean_name(name: str | None) -> str:
+    """Trim an application name and check its length."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("Application Name is required.", field="name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValidationError(
+            f"Application Name must be at most {MAX_NAME_LENGTH} characters.", field="name"
+        )
+    return name
+
+
+def clean_scopes(kind: str, scopes: list[str] | None) -> str:
+    """Space-delimited allowed scopes; None means every scope of the application's API."""
+    available = scopes_for(kind)
+    if scopes is None:
+        return " ".join(available)
+    unknown = sorted(set(scopes) - set(available))
+    if unknown:
+        raise ValidationError(f"Unknown scope: {', '.join(unknown)}", field="scopes")
+    return " ".join(scope for scope in available if scope in scopes)
+
+
+def _name_taken(owner_column, owner_id: int, organization_id: int, name: str, exclude_id=None):
+    query = select(OAuthApplication.id).where(
+        owner_column == owner_id,
+        OAuthApplication.organization_id == organization_id,
+        func.lower(OAuthApplication.name) == name.lower(),
+    )
+    if exclude_id is not None:
+        query = query.where(OAuthApplication.id != exclude_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _check_name_free(application: OAuthApplication, name: str) -> None:
+    owner_column = (
+        OAuthApplication.owner_user_id
+        if application.kind == BACKEND
+        else OAuthApplication.owner_customer_user_id
+    )
+    owner_id = application.owner_user_id or application.owner_customer_user_id
+    if _name_taken(owner_column, owner_id, application.organization_id, name, application.id):
+        raise ValidationError(
+            "An application with this name already exists in this organization.", field="name"
+        )
+
+
+def create_application(
+    owner: User | CustomerUser,
+    organization: Organization,
+    name: str,
+    *,
+    created_by: str,
+    is_active: bool = True,
+    scopes: list[str] | None = None,
+) -> tuple[OAuthApplication, str]:
+    """Create an application and return it with its client secret, the only time it exists."""
+    kind = FRONTEND if isinstance(owner, CustomerUser) else BACKEND
+    application = OAuthApplication(
+        kind=kind,
+        owner_user=owner if kind == BACKEND else None,
+        owner_customer_user=owner if kind == FRONTEND else None,
+        organization=organization,
+        name=clean_name(name),
+        is_active=is_active,
+        scopes=clean_scopes(kind, scopes),
+        client_id=generate_client_id(),
+    )
+    # Not flushed yet; ids come from the owner and organization objects.
+    application.owner_user_id = owner.id if kind == BACKEND else None
+    application.owner_customer_user_id = owner.id if kind == FRONTEND else None
+    application.organization_id = organization.id
+    _check_name_free(application, application.name)
+    secret = generate_client_secret()
+    application.client_secret_hash = hash_client_secret(secret)
+    db.session.add(application)
+    db.session.flush()
+    application_created.send(
+        current_app._get_current_object(), application=application, created_by=created_by
+    )
+    db.session.commit()
+    log.info(
+        "%s created application %s (%s) for %s",
+        created_by,
+        application.client_id,
+        kind,
+        owner.email,
+    )
+    return application, secret
+
+
+def update_application(
+    application: OAuthApplication,
+    *,
+    actor: str,
+    name: str,
+    is_active: bool,
+    scopes: list[str] | None,
+) -> None:
+    """Change an application's name, status and allowed scopes."""
+    name = clean_name(name)
+    _check_name_free(application, name)
+    new_scopes = clean_scopes(application.kind, scopes)
+    # Narrowing the scopes or deactivating must not leave older, wider tokens working.
+    if not set(application.scope_list) <= set(new_scopes.split()) or (
+        application.is_active and not is_active
+    ):
+        application.generation += 1
+    application.name = name
+    application.is_active = is_active
+    application.scopes = new_scopes
+    db.session.commit()
+    log.info("%s edited application %s", actor, application.client_id)
+
+
+def set_application_active(application: OAuthApplication, is_active: bool, *, actor: str) -> None:
+    """Activate or deactivate; deactivation revokes every token issued so far for good."""
+    if application.is_active and not is_active:
+        application.generation += 1
+    application.is_active = is_active
+    db.session.commit()
+    verb = "activated" if is_active else "deactivated"
+    log.info("%s %s application %s", actor, verb, application.client_id)
+
+
+def regenerate_secret(application: OAuthApplication, *, actor: str) -> str:
+    """Replace the client secret; the old one and every token issued so far stop working."""
+    secret = generate_client_secret()
+    application.client_secret_hash = hash_client_secret(secret)
+    application.generation += 1
+    db.session.commit()
+    log.info("%s regenerated the secret of application %s", actor, application.client_id)
+    return secret
+
+
+def delete_application(application: OAuthApplication, *, actor: str) -> None:
+    """Delete an application; its tokens fail because it no longer exists."""
+    client_id = application.client_id
+    db.session.delete(application)
+    db.session.commit()
+    log.info("%s deleted application %s", actor, client_id)

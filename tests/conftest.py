@@ -1,0 +1,202 @@
+"""Shared fixtures: an app on a real database (SQLite, or PostgreSQL via
+OAUTHSRV_TEST_DATABASE_URI), throwaway signing keys, factories and a served app."""
+
+import os
+import shutil
+import threading
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
+
+from oauthsrv import create_app
+from oauthsrv.extensions import db
+from oauthsrv.services import accounts, applications
+
+TEST_PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory):
+    """A freshly migrated database for the whole run."""
+    uri = os.environ.get("OAUTHSRV_TEST_DATABASE_URI")
+    if not uri:
+        uri = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    else:
+        reset_postgres_schema(uri)
+    app = create_app(base_config(uri))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return uri
+
+
+def reset_postgres_schema(uri: str) -> None:
+    engine = create_engine(uri)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def base_config(uri: str, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "MAIL_SERVER": "",
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def key_pair_dir(tmp_path_factory, database_uri):
+    """One RSA key pair for the run (generating one per test would cost seconds)."""
+    directory = tmp_path_factory.mktemp("keys")
+    app = create_app(
+        base_config(
+            database_uri,
+            OAUTH_PRIVATE_KEY_PATH=str(directory / "private.key"),
+            OAUTH_PUBLIC_KEY_PATH=str(directory / "public.key"),
+        )
+    )
+    with app.app_context():
+        from oauthsrv.services.keys import generate_keys
+
+        generate_keys()
+    return directory
+
+
+@pytest.fixture
+def key_paths(tmp_path, key_pair_dir):
+    """This test's own copy of the key pair, free to delete or corrupt."""
+    directory = tmp_path / "keys"
+    shutil.copytree(key_pair_dir, directory)
+    return directory / "private.key", directory / "public.key"
+
+
+@pytest.fixture
+def app_config(database_uri, key_paths):
+    """Settings for this test's app; a test module may override this fixture."""
+    private_path, public_path = key_paths
+    return base_config(
+        database_uri,
+        OAUTH_PRIVATE_KEY_PATH=str(private_path),
+        OAUTH_PUBLIC_KEY_PATH=str(public_path),
+    )
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        empty_all_tables()
+        db.engine.dispose()
+
+
+def empty_all_tables() -> None:
+    """Leave the database as migrated, for the next test."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(table.name for table in tables)
+        with db.engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        return
+    with db.engine.begin() as connection:
+        for table in tables:
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Logs in through the real login form."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email="user@example.com", password=TEST_PASSWORD):
+        return self._client.post("/admin/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/admin/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def make_org(app):
+    def make(name="Acme", is_global_access=False):
+        return accounts.find_organization(name) or accounts.create_organization(
+            name, is_global_access=is_global_access
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_user(app, make_org):
+    counter = iter(range(1, 10_000))
+
+    def make(email=None, orgs=("Acme",), password=TEST_PASSWORD, name="Test User", **kwargs):
+        for org in orgs:
+            make_org(org)
+        email = email or f"user{next(counter)}@example.com"
+        return accounts.create_user(email, password, name, list(orgs), **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_application(app):
+    """Create an application through the service; returns (application, client_secret)."""
+
+    def make(owner, name="Integration", organization=None, **kwargs):
+        organization = organization or (
+            owner.organization if hasattr(owner, "organization") else owner.organizations[0]
+        )
+        return applications.create_application(
+            owner, organization, name, created_by="test", **kwargs
+        )
+
+    return make
+
+
+class LiveServer:
+    """The app served over real HTTP on 127.0.0.1, in a background thread."""
+
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app):
+    with LiveServer(app) as server:
+        yield server

@@ -1,0 +1,3 @@
+from oauthsrv import create_app
+
+app = create_app()
