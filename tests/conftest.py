@@ -6,6 +6,7 @@ import shutil
 import threading
 
 import pytest
+from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
@@ -93,6 +94,10 @@ def app_config(database_uri, key_paths):
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
+    # The test keeps an app context open (for the factories and db.session) and Flask reuses it
+    # for test-client requests, so `g` would leak from one request to the next (a stale CSRF
+    # token, a cached organization). Each request starts with an empty `g`, as in production.
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: g.__dict__.clear())
     with app.app_context():
         yield app
         db.session.remove()
