@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from ..templating import LOCALES
@@ -27,6 +28,7 @@ class RuleForm(FlaskForm):
     )
     locale = SelectField(
         "Locale",
-        choices=[("", "Owner's preferred locale (English if unavailable)")] + list(LOCALES.items()),
+        choices=[SelectChoice("", "Owner's preferred locale (English if unavailable)")]
+        + [SelectChoice(code, name) for code, name in LOCALES.items()],
         default="",
     )
