@@ -100,6 +100,8 @@ def test_edit_page_lists_the_variables(client, admin):
         ("body_text", "{{ 'x' * 10000000 }}", "result longer than"),
         ("body_text", "{{ 9 ** 999999 }}", "exponent larger than"),
         ("body_text", "{{ 1 / 0 }}", "ZeroDivisionError"),
+        ("body_text", "{% for i in range(3) %}{{ i }}{% endfor %}", "&#39;range&#39; is undefined"),
+        ("body_text", "{{ lipsum(1000) }}", "&#39;lipsum&#39; is undefined"),
         ("subject", "   ", "This field is required."),
     ],
 )

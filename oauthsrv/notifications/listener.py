@@ -38,7 +38,9 @@ def render_for(event: Event, locale: str, context: dict) -> RenderedEmail:
         if not is_custom:
             raise
         log.error("edited %s template (%s) failed, using the default: %s", event.key, locale, error)
-    return render(shipped_template(event.key, locale) or shipped_template(event.key, "en"), context)
+    return render(
+        shipped_template(event.key, locale) or shipped_template(event.key, DEFAULT_LOCALE), context
+    )
 
 
 def recipients_for(owner_email: str, extra: tuple[str, ...]) -> list[str]:
@@ -55,7 +57,7 @@ def on_application_created(sender, application: OAuthApplication, created_by: st
     if not rule.is_enabled:
         log.info("%s notification disabled; no mail for %s", event.key, application.client_id)
         return
-    locale = rule.locale or resolve_locale(application.owner.locale) or DEFAULT_LOCALE
+    locale = rule.locale or resolve_locale(application.owner.locale)
     email = render_for(event, locale, application_context(event, application, created_by))
     recipients = recipients_for(application.owner.email, rule.extra_recipients)
     queue(event.key, recipients, email)

@@ -56,6 +56,8 @@ def _repeats_too_much(left, right) -> bool:
 # Only the variables passed in exist: StrictUndefined turns any other name into an error.
 _TEXT_ENV = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
 _HTML_ENV = _Sandbox(undefined=StrictUndefined, autoescape=True, keep_trailing_newline=True)
+for _env in (_TEXT_ENV, _HTML_ENV):
+    _env.globals.clear()  # no range(), lipsum(), dict(), ...: the listed variables and nothing else
 
 PARTS = {
     "subject": ("Subject", _TEXT_ENV),
