@@ -4,6 +4,7 @@ A missing row means the shipped default, so "reset to default" is deleting the r
 """
 
 import logging
+import re
 from dataclasses import dataclass
 
 from flask import current_app
@@ -117,8 +118,8 @@ def get_rule(event_key: str) -> Rule:
 
 
 def parse_recipients(text: str) -> tuple[str, ...]:
-    """Addresses separated by commas, spaces or lines, validated and without duplicates."""
-    addresses = text.replace(",", " ").replace(";", " ").split()
+    """Addresses separated by commas, semicolons or lines, validated and without duplicates."""
+    addresses = [part.strip() for part in re.split(r"[,;\n]", text) if part.strip()]
     normalized = []
     for address in addresses:
         try:
