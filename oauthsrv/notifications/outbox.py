@@ -116,6 +116,7 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _finish(session: Session, message: MailMessage, error: Exception | None) -> None:
+    """Record the outcome of an attempt: sent, or failed with the error and the next try."""
     if error is None:
         message.status, message.sent_at, message.last_error = SENT, utcnow(), None
         log.info("mail %s (%s) sent to %s", message.id, message.event, message.recipients)

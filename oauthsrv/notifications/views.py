@@ -30,6 +30,7 @@ def require_administrator():
 
 
 def _actor() -> str:
+    """Who made a change, for the log line."""
     return current_user.email
 
 
