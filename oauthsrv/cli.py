@@ -105,6 +105,7 @@ def demo_seed():
         click.echo(f"Demo login: {email} / {password}")
 
 
+from .notifications.cli import notifications_cli  # noqa: E402
 from .oauth.cli import oauth_cli  # noqa: E402
 
-COMMANDS = [orgs_cli, users_cli, customer_users_cli, demo_cli, oauth_cli]
+COMMANDS = [orgs_cli, users_cli, customer_users_cli, demo_cli, oauth_cli, notifications_cli]

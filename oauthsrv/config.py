@@ -45,6 +45,18 @@ DEFAULTS = {
     "MAIL_PASSWORD": None,
     "MAIL_DEFAULT_SENDER": "oauthsrv@localhost",
     "BASE_URL": "http://127.0.0.1:5000",
+    # No-SMTP mode: where messages are written as .eml files (relative to the project root).
+    "MAIL_FILE_DIRECTORY": "instance/mail",
+    # Seconds to wait for the SMTP server; Flask-Mail alone would wait forever.
+    "MAIL_TIMEOUT": 10,
+    # Outbox retries: first delay in seconds, doubled after each failure up to the maximum.
+    "MAIL_OUTBOX_BACKOFF": 60,
+    "MAIL_OUTBOX_BACKOFF_MAX": 3600,
+    # How often (seconds, per process) a request checks for due retries, and how many it sends.
+    "MAIL_OUTBOX_POLL_INTERVAL": 30,
+    "MAIL_OUTBOX_BATCH": 10,
+    # Seconds a sender holds a claimed message; after that another sender may take it over.
+    "MAIL_OUTBOX_LEASE": 600,
     "APPS_PER_PAGE": 25,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -53,7 +65,7 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 64 * 1024,
 }
 
-PATH_KEYS = ("OAUTH_PRIVATE_KEY_PATH", "OAUTH_PUBLIC_KEY_PATH")
+PATH_KEYS = ("OAUTH_PRIVATE_KEY_PATH", "OAUTH_PUBLIC_KEY_PATH", "MAIL_FILE_DIRECTORY")
 
 
 def load_config(app, test_config=None):

@@ -81,13 +81,15 @@ def key_paths(tmp_path, key_pair_dir):
 
 
 @pytest.fixture
-def app_config(database_uri, key_paths):
+def app_config(database_uri, key_paths, tmp_path):
     """Settings for this test's app; a test module may override this fixture."""
     private_path, public_path = key_paths
     return base_config(
         database_uri,
         OAUTH_PRIVATE_KEY_PATH=str(private_path),
         OAUTH_PUBLIC_KEY_PATH=str(public_path),
+        # No SMTP server in tests: mail goes to files here, never into instance/mail/.
+        MAIL_FILE_DIRECTORY=str(tmp_path / "mail"),
     )
 
 

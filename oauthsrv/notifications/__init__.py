@@ -1,0 +1,30 @@
+"""Creation notifications: the outbox, editable templates and rules, and their settings page."""
+
+import time
+
+from flask import Blueprint, Flask, current_app, request
+
+from ..signals import application_created
+
+bp = Blueprint("notifications", __name__, url_prefix="/admin/system/notifications")
+
+from . import listener, outbox, views  # noqa: E402,F401  (outbox registers its session hooks)
+
+
+def init_app(app: Flask) -> None:
+    """Register the page, the listener and the retry on later requests (CLI: oauthsrv.cli)."""
+    app.register_blueprint(bp)
+    application_created.connect(listener.on_application_created)
+    app.extensions["notifications"] = {"next_poll": 0.0}
+    app.after_request(retry_due_messages)
+
+
+def retry_due_messages(response):
+    """Now and then (MAIL_OUTBOX_POLL_INTERVAL), a request retries the messages that are due."""
+    state = current_app.extensions["notifications"]
+    now = time.monotonic()
+    if request.endpoint == "static" or now < state["next_poll"]:
+        return response
+    state["next_poll"] = now + current_app.config["MAIL_OUTBOX_POLL_INTERVAL"]
+    outbox.deliver_safely(limit=current_app.config["MAIL_OUTBOX_BATCH"])
+    return response

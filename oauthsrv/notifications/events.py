@@ -1,0 +1,75 @@
+"""The events that send email, the variables their templates may use, and sample values."""
+
+from dataclasses import dataclass, field
+
+from ..models.oauth import BACKEND, FRONTEND
+
+BACKEND_APPLICATION_CREATED = "backend_application_created"
+FRONTEND_APPLICATION_CREATED = "frontend_application_created"
+
+# Shared by both events: what the owner needs to recognise the application (never the secret).
+_APPLICATION_VARIABLES = {
+    "owner_name": "Name of the application's owner",
+    "owner_email": "Primary email of the owner",
+    "application_name": "Application Name",
+    "client_id": "Client ID",
+    "organization": "Organization the application belongs to",
+    "created_by": 'Who created it (a user\'s name and email, or "command line")',
+    "created_at": "When it was created (UTC)",
+    "token_url": "Token endpoint the application requests access tokens from",
+}
+
+_SAMPLE = {
+    "owner_name": "Ada Admin",
+    "owner_email": "ada@example.com",
+    "application_name": "Sample integration",
+    "client_id": "sAmPlEcLiEnTiD0123456789abcdefgh",
+    "organization": "Acme Corp",
+    "created_by": "Ada Admin <ada@example.com>",
+    "created_at": "2025-01-31 09:30 UTC",
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    key: str
+    label: str
+    kind: str  # the kind of application (owner) the event is about
+    variables: dict[str, str] = field(default_factory=dict)
+
+
+EVENTS = {
+    BACKEND_APPLICATION_CREATED: Event(
+        BACKEND_APPLICATION_CREATED,
+        "back-office user application created",
+        BACKEND,
+        {**_APPLICATION_VARIABLES, "my_user_url": "Link to My User, where the owner manages it"},
+    ),
+    FRONTEND_APPLICATION_CREATED: Event(
+        FRONTEND_APPLICATION_CREATED,
+        "customer user application created",
+        FRONTEND,
+        {**_APPLICATION_VARIABLES, "api_url": "Base URL of the storefront API"},
+    ),
+}
+
+
+def event_for_kind(kind: str) -> Event:
+    """The creation event for an application of this kind."""
+    return next(event for event in EVENTS.values() if event.kind == kind)
+
+
+def links(base_url: str) -> dict[str, str]:
+    """The link variables, built on BASE_URL (the mail is read outside any request)."""
+    base_url = base_url.rstrip("/")
+    return {
+        "token_url": f"{base_url}/oauth2-token",
+        "my_user_url": f"{base_url}/admin/profile",
+        "api_url": f"{base_url}/api/",
+    }
+
+
+def sample_context(event: Event, base_url: str) -> dict[str, str]:
+    """Made-up values for the preview and for checking a template before it is saved."""
+    values = {**_SAMPLE, **links(base_url)}
+    return {name: values[name] for name in event.variables}
