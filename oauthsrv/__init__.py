@@ -42,11 +42,12 @@ def init_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, notifications, profile
+    from . import auth, customers, notifications, profile
     from .auth import session  # noqa: F401  (registers the user loader)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(profile.bp)
+    app.register_blueprint(customers.bp)
     notifications.init_app(app)  # the Notifications page, the outbox and its signal listener
 
 

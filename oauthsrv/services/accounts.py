@@ -199,3 +199,41 @@ def organizations_for_new_application(
         query = select(Organization).filter_by(is_active=True).order_by(Organization.name)
         return list(db.session.scalars(query))
     return [org for org in user.organizations if org.is_active]
+
+
+def update_customer_user(customer: CustomerUser, email: str, name: str, locale: str) -> None:
+    """Change a customer user's email, name and locale (the organization stays)."""
+    email = normalize_email(email)
+    if not name.strip():
+        raise ValidationError("Name is required.", field="name")
+    existing = find_customer_user(email)
+    if existing is not None and existing.id != customer.id:
+        raise ValidationError(f"A customer user with email {email} already exists.", field="email")
+    customer.email, customer.name, customer.locale = email, name.strip(), locale
+    db.session.commit()
+    log.info("customer user edited: %s", email)
+
+
+def set_customer_user_active(customer: CustomerUser, is_active: bool) -> None:
+    """Activate or deactivate a customer user; deactivation revokes their tokens."""
+    customer.is_active = is_active
+    if not is_active:
+        _revoke_tokens_of(OAuthApplication.owner_customer_user_id == customer.id)
+    db.session.commit()
+    log.info("customer user %s: %s", "activated" if is_active else "deactivated", customer.email)
+
+
+def customer_users_query(search: str = "", organization_id: int | None = None, status: str = ""):
+    """Customer users matching a name/email substring, an organization and a status."""
+    query = select(CustomerUser).order_by(CustomerUser.name, CustomerUser.id)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(
+            func.lower(CustomerUser.name).like(pattern)
+            | func.lower(CustomerUser.email).like(pattern)
+        )
+    if organization_id:
+        query = query.where(CustomerUser.organization_id == organization_id)
+    if status in ("active", "inactive"):
+        query = query.where(CustomerUser.is_active.is_(status == "active"))
+    return query

@@ -1,0 +1,33 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from ..templating import LOCALES
+
+
+class CustomerUserForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=255)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=255)])
+    organization = SelectField("Organization", coerce=int)
+    locale = SelectField(
+        "Locale", choices=[SelectChoice(code, name) for code, name in LOCALES.items()], default="en"
+    )
+
+
+class CustomerUserFilterForm(FlaskForm):
+    """The grid's filters travel in the query string, so no CSRF."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField("Name or email")
+    organization = SelectField("Organization", coerce=str)
+    status = SelectField(
+        "Status",
+        choices=[
+            SelectChoice("", "Any status"),
+            SelectChoice("active", "Active"),
+            SelectChoice("inactive", "Inactive"),
+        ],
+    )
