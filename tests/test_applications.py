@@ -484,6 +484,9 @@ def test_anonymous_users_are_sent_to_login(client, make_user, make_application):
     application, _ = make_application(user)
     response = client.post(f"{BASE}/{application.id}/delete")
     assert response.status_code == 302 and "/admin/login" in response.headers["Location"]
+    # htmx is told to load the login page rather than swap it into the grid or a dialog.
+    response = client.get(BASE, headers=HX)
+    assert response.status_code == 401 and response.headers["HX-Redirect"] == "/admin/login"
     assert len(apps_of(user)) == 1
 
 

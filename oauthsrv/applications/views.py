@@ -7,8 +7,8 @@ the section works without JavaScript. Every change is a POST (CSRF-checked by CS
 import functools
 from dataclasses import dataclass
 
-from flask import current_app, flash, make_response, redirect, render_template, request
-from flask_login import login_required
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -241,12 +241,20 @@ def app_delete(ctx: OwnerContext, app_id: int):
     return changed(ctx, f"Application “{name}” deleted.")
 
 
+def login_needed():
+    """Anonymous (e.g. the session expired): htmx is told to load the login page, not swap it."""
+    if is_htmx():
+        return "", 401, {"HX-Redirect": url_for("auth.login")}
+    return current_app.login_manager.unauthorized()
+
+
 def owner_view(view):
     """Resolve the owner from the URL (checking access) and call `view` with its context."""
 
     @functools.wraps(view)
-    @login_required
     def dispatch(owner_kind: str, **values):
+        if not current_user.is_authenticated:
+            return login_needed()
         kind = next(kind for kind in OWNER_KINDS if kind.name == owner_kind)
         owner_values = {name: values.pop(name) for name in kind.arguments}
         return view(kind.resolve(**owner_values), **values)

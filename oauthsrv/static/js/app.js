@@ -41,6 +41,24 @@ document.addEventListener("keydown", (event) => {
   if (dialog && !("keepOnEscape" in dialog.dataset)) closeDialog();
 });
 
+// While a dialog is open the page behind it is inert: no Tab, click or screen reader gets there.
+document.addEventListener("DOMContentLoaded", () => {
+  const root = modalRoot();
+  if (!root) return;
+  new MutationObserver(() => {
+    const open = root.childElementCount > 0;
+    for (const element of document.body.children) {
+      if (element !== root) element.inert = open;
+    }
+  }).observe(root, { childList: true });
+});
+
+// A secret must not come back with the page from the browser's back/forward cache.
+window.addEventListener("pagehide", () => {
+  const root = modalRoot();
+  if (root && root.querySelector('[hx-history="false"]')) root.replaceChildren();
+});
+
 // Choosing an item in a More Options menu closes the menu.
 document.addEventListener("click", (event) => {
   const item = event.target.closest(".menu-items [role=menuitem]");
