@@ -134,6 +134,7 @@ def test_multi_org_user_adds_in_either_organization_and_filters(
     assert grid_names(page) == ["Globex Feed"]
 
     page.get_by_role("link", name="Reset").click()
+    page.wait_for_url(re.compile(r"/admin/profile/applications$"))
     filters.get_by_label("Status").select_option(label="Inactive")
     expect(page.locator("#apps-grid td.app-name")).to_have_count(1)
     assert grid_names(page) == ["Acme Feed"]
