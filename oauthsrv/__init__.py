@@ -42,13 +42,15 @@ def init_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, customers, notifications, profile
+    from . import admin, applications, auth, customers, notifications, profile
     from .auth import session  # noqa: F401  (registers the user loader)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(profile.bp)
     app.register_blueprint(customers.bp)
     notifications.init_app(app)  # the Notifications page, the outbox and its signal listener
+    app.register_blueprint(applications.bp)
+    app.register_blueprint(admin.bp)
 
 
 def register_cli(app: Flask) -> None:

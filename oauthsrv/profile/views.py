@@ -1,6 +1,8 @@
-from flask import redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask import redirect, url_for
+from flask_login import login_required
 
+from ..applications import render_owner_page
+from ..applications.owners import resolve_me
 from . import bp
 
 
@@ -14,5 +16,5 @@ def home():
 @bp.get("/profile")
 @login_required
 def show():
-    """My User: name, primary email, organizations and locale."""
-    return render_template("profile/show.html", user=current_user)
+    """My User: name, primary email, organizations, locale and the OAuth Applications section."""
+    return render_owner_page(resolve_me())

@@ -1,0 +1,154 @@
+"""Whose applications a request manages: an owner context resolved from the URL.
+
+The same views and templates serve every kind of owner. Each kind is one `OwnerKind`: a URL
+prefix, the arguments it carries and a resolver that checks access and builds the context
+(the owner, which applications it may see, where new ones may go and which page shows them).
+A storefront customer user's applications plug in as one more entry in `OWNER_KINDS`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import abort, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth.session import current_organization
+from ..extensions import db
+from ..models import CustomerUser, OAuthApplication, Organization, User
+from ..models.oauth import BACKEND, FRONTEND
+from ..services.accounts import organizations_for_new_application
+
+
+@dataclass
+class OwnerContext:
+    """The owner of the applications shown, and what the acting user may do with them."""
+
+    owner: User | CustomerUser
+    kind_name: str
+    url_values: dict
+    # Organizations whose applications are listed; None: every application of the owner.
+    visible_organizations: list[Organization] | None
+    # Organizations a new application may be added to, the default first choice among them.
+    choosable_organizations: list[Organization]
+    default_organization: Organization | None
+    page_template: str
+    page_context: dict = field(default_factory=dict)
+
+    @property
+    def app_kind(self) -> str:
+        return FRONTEND if isinstance(self.owner, CustomerUser) else BACKEND
+
+    @property
+    def owner_column(self):
+        if self.app_kind == FRONTEND:
+            return OAuthApplication.owner_customer_user_id
+        return OAuthApplication.owner_user_id
+
+    def owner_conditions(self) -> list:
+        """SQL conditions selecting exactly the applications this context may see and change."""
+        conditions = [self.owner_column == self.owner.id]
+        if self.visible_organizations is not None:
+            ids = [org.id for org in self.visible_organizations]
+            conditions.append(OAuthApplication.organization_id.in_(ids))
+        return conditions
+
+    def filter_organizations(self) -> list[Organization]:
+        """Organizations offered by the grid's filter (and shown as a column when several)."""
+        if self.visible_organizations is not None:
+            return self.visible_organizations
+        ids = select(OAuthApplication.organization_id).where(*self.owner_conditions()).distinct()
+        query = select(Organization).where(Organization.id.in_(ids)).order_by(Organization.name)
+        found = {org.id: org for org in db.session.scalars(query)}
+        found.update({org.id: org for org in self.choosable_organizations})
+        return sorted(found.values(), key=lambda org: org.name)
+
+    def get_application(self, application_id: int) -> OAuthApplication:
+        """An application of this context, or 404 for any other id (nothing is revealed)."""
+        application = db.session.scalar(
+            select(OAuthApplication).where(
+                OAuthApplication.id == application_id, *self.owner_conditions()
+            )
+        )
+        if application is None:
+            abort(404)
+        return application
+
+    def url(self, endpoint: str, **values) -> str:
+        """URL of an applications endpoint for this owner, e.g. url("app_edit", app_id=3)."""
+        return url_for(f"applications.{endpoint}", **self.url_values, **values)
+
+
+@dataclass(frozen=True)
+class OwnerKind:
+    """One kind of owner: the URL prefix under /admin, its arguments and its resolver."""
+
+    name: str
+    prefix: str
+    arguments: tuple[str, ...]
+    resolve: Callable[..., OwnerContext]
+
+
+def acting_user_description() -> str:
+    """Who is acting, for log lines and notifications: "Ada Admin <admin@example.com>"."""
+    return f"{current_user.name} <{current_user.email}>"
+
+
+def _default_among(choices: list[Organization], preferred: Organization | None):
+    if preferred is not None and any(org.id == preferred.id for org in choices):
+        return preferred
+    return choices[0] if choices else None
+
+
+def _union(*groups: list[Organization]) -> list[Organization]:
+    merged = {org.id: org for group in groups for org in group}
+    return sorted(merged.values(), key=lambda org: org.name)
+
+
+def resolve_me() -> OwnerContext:
+    """The logged-in user's own applications, in organizations they may work in."""
+    user = current_user._get_current_object()
+    current = current_organization()
+    choosable = organizations_for_new_application(user, current)
+    return OwnerContext(
+        owner=user,
+        kind_name="me",
+        url_values={"owner_kind": "me"},
+        # Working in a global-access organization also opens the applications added elsewhere.
+        visible_organizations=_union(user.organizations, choosable),
+        choosable_organizations=choosable,
+        default_organization=_default_among(choosable, current),
+        page_template="profile/show.html",
+        page_context={"user": user},
+    )
+
+
+def require_admin() -> None:
+    """Only administrators manage other people's accounts."""
+    if not current_user.is_admin:
+        abort(403)
+
+
+def resolve_user(user_id: int) -> OwnerContext:
+    """Another back-office user's applications, managed by an administrator."""
+    require_admin()
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    choosable = [org for org in user.organizations if org.is_active]
+    return OwnerContext(
+        owner=user,
+        kind_name="user",
+        url_values={"owner_kind": "user", "user_id": user.id},
+        visible_organizations=None,
+        choosable_organizations=choosable,
+        default_organization=_default_among(choosable, current_organization()),
+        page_template="admin/user_show.html",
+        page_context={"user": user},
+    )
+
+
+OWNER_KINDS: list[OwnerKind] = [
+    OwnerKind("me", "/profile/applications", (), resolve_me),
+    OwnerKind("user", "/users/<int:user_id>/applications", ("user_id",), resolve_user),
+]

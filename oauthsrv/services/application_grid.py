@@ -1,0 +1,165 @@
+"""The applications grid: filters, sorting and pagination, as one read-only query."""
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from math import ceil
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import OAuthApplication, Organization
+
+ACTIVE = "active"
+INACTIVE = "inactive"
+STATUSES = (ACTIVE, INACTIVE)
+
+# Sort keys offered to the user, each with the column it orders by.
+SORT_COLUMNS = {
+    "name": func.lower(OAuthApplication.name),
+    "client_id": OAuthApplication.client_id,
+    "organization": Organization.name,
+    "status": OAuthApplication.is_active,
+    "last_used": OAuthApplication.last_used_at,
+    "created": OAuthApplication.created_at,
+}
+DEFAULT_SORT = "created"
+DEFAULT_DIRECTION = "desc"
+MAX_NAME_FILTER = 255
+
+
+@dataclass(frozen=True)
+class GridQuery:
+    """What the user asked the grid for; built from the URL, so every view is bookmarkable."""
+
+    name: str = ""
+    organization_id: int | None = None
+    status: str = ""
+    sort: str = DEFAULT_SORT
+    direction: str = DEFAULT_DIRECTION
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], organization_ids: set[int]) -> "GridQuery":
+        """Read the grid's URL parameters; values that make no sense fall back to the default."""
+        sort = args.get("sort", DEFAULT_SORT)
+        direction = args.get("direction", DEFAULT_DIRECTION)
+        organization_id = _positive_int(args.get("organization"))
+        status = args.get("status", "")
+        return cls(
+            name=(args.get("name") or "").strip()[:MAX_NAME_FILTER],
+            organization_id=organization_id if organization_id in organization_ids else None,
+            status=status if status in STATUSES else "",
+            sort=sort if sort in SORT_COLUMNS else DEFAULT_SORT,
+            direction=direction if direction in ("asc", "desc") else DEFAULT_DIRECTION,
+            page=_positive_int(args.get("page")) or 1,
+        )
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.name or self.organization_id or self.status)
+
+    def to_args(self, **changes) -> dict[str, str | int]:
+        """URL parameters for this query with `changes` applied, leaving out the defaults."""
+        values = asdict(replace(self, **changes))
+        defaults = asdict(GridQuery())
+        return {
+            "organization" if key == "organization_id" else key: value
+            for key, value in values.items()
+            if value != defaults[key]
+        }
+
+    def sorted_by(self, sort: str) -> dict[str, str | int]:
+        """Parameters for a click on a column header: toggles the direction of the current one."""
+        if sort == self.sort:
+            direction = "asc" if self.direction == "desc" else "desc"
+        else:
+            direction = "asc" if sort in ("name", "client_id", "organization") else "desc"
+        return self.to_args(sort=sort, direction=direction, page=1)
+
+
+@dataclass(frozen=True)
+class GridPage:
+    """One page of grid rows and what the pager needs."""
+
+    rows: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last_index(self) -> int:
+        return min(self.page * self.per_page, self.total)
+
+    def window(self, radius: int = 2) -> list[int | None]:
+        """Page numbers for the pager: first, last and a few around the current; None is a gap."""
+        near = range(max(1, self.page - radius), min(self.pages, self.page + radius) + 1)
+        numbers = sorted({1, self.pages, *near})
+        shown: list[int | None] = []
+        for number in numbers:
+            if shown and number - shown[-1] > 1:
+                shown.append(None)
+            shown.append(number)
+        return shown
+
+
+def _positive_int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and 0 < int(value) < 2**31 else None
+
+
+def _filters(query: GridQuery) -> list:
+    conditions = []
+    if query.name:
+        # autoescape: a '%' or '_' the user types matches itself, not any characters.
+        needle = query.name.lower()
+        conditions.append(func.lower(OAuthApplication.name).contains(needle, autoescape=True))
+    if query.organization_id:
+        conditions.append(OAuthApplication.organization_id == query.organization_id)
+    if query.status:
+        conditions.append(OAuthApplication.is_active.is_(query.status == ACTIVE))
+    return conditions
+
+
+def _order_by(query: GridQuery) -> list:
+    column = SORT_COLUMNS[query.sort]
+    ordered = column.asc() if query.direction == "asc" else column.desc()
+    # Never-used applications go last whichever way Last Used is sorted.
+    nulls = [OAuthApplication.last_used_at.is_(None)] if query.sort == "last_used" else []
+    tie_breaker = (
+        OAuthApplication.id.asc() if query.direction == "asc" else OAuthApplication.id.desc()
+    )
+    return [*nulls, ordered, tie_breaker]
+
+
+def list_applications(owner_conditions: list, query: GridQuery, per_page: int) -> GridPage:
+    """One page of the owner's applications matching the query (a page past the end: the last)."""
+    conditions = [*owner_conditions, *_filters(query)]
+    total = db.session.scalar(select(func.count()).select_from(OAuthApplication).where(*conditions))
+    pages = max(1, ceil(total / per_page))
+    page = min(query.page, pages)
+    # Only the columns the grid shows: no ORM objects, no eager-loaded owners.
+    rows = db.session.execute(
+        select(
+            OAuthApplication.id,
+            OAuthApplication.name,
+            OAuthApplication.client_id,
+            OAuthApplication.is_active,
+            OAuthApplication.last_used_at,
+            OAuthApplication.created_at,
+            OAuthApplication.organization_id,
+            Organization.name.label("organization_name"),
+        )
+        .join(Organization, Organization.id == OAuthApplication.organization_id)
+        .where(*conditions)
+        .order_by(*_order_by(query))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return GridPage(rows=rows, total=total, page=page, per_page=per_page)
