@@ -194,7 +194,7 @@ def test_administrator_manages_a_users_applications_on_their_page(page, login, m
     make_user(email="root@example.com", name="Root Admin", is_admin=True)
     make_user(email="bob@example.com", name="Bob Builder", orgs=("Globex",))
     login("root@example.com", PASSWORD)
-    page.get_by_role("link", name="Users").click()
+    page.get_by_role("link", name="Users", exact=True).click()
     page.get_by_role("link", name="Bob Builder").click()
     expect(page.get_by_role("heading", name="Bob Builder")).to_be_visible()
     close_dialog(add_application(page, "Bob Integration"))
