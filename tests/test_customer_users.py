@@ -3,7 +3,7 @@
 import pytest
 
 from oauthsrv.extensions import db
-from oauthsrv.models import CustomerUser
+from oauthsrv.models import CustomerUser, OAuthApplication
 from oauthsrv.services.accounts import create_customer_user
 
 
@@ -135,3 +135,44 @@ def test_list_pages_by_25_and_keeps_filters(client, admin):
     assert "/admin/customer-users?page=2&amp;q=shopper" in first
     second = client.get("/admin/customer-users?q=shopper&page=2").get_data(as_text=True)
     assert "Shopper 25" in second and "Shopper 26" in second and "Shopper 00" not in second
+
+
+HX = {"HX-Request": "true"}
+
+
+def test_customer_users_page_manages_their_frontend_applications(client, admin, make_org):
+    customer = create_customer_user("c@example.com", "Cody", "Acme")
+    base = f"/admin/customer-users/{customer.id}/applications"
+    page = client.get(f"/admin/customer-users/{customer.id}").get_data(as_text=True)
+    assert "OAuth Applications" in page and "Add Application" in page
+    response = client.post(f"{base}/new", data={"name": "Shop sync", "is_active": "y"}, headers=HX)
+    assert response.status_code == 200 and "Client Secret" in response.get_data(as_text=True)
+    application = db.session.query(OAuthApplication).one()
+    assert (application.kind, application.owner_customer_user_id) == ("frontend", customer.id)
+    assert application.organization.name == "Acme" and application.scopes == "customer:read"
+    edit = client.get(f"{base}/{application.id}/edit", headers=HX).get_data(as_text=True)
+    assert "customer:read" in edit and "users:read" not in edit
+    grid = client.get(base, headers=HX).get_data(as_text=True)
+    assert "Shop sync" in grid and application.client_id in grid
+
+
+def test_another_customer_users_application_is_404(client, admin, make_application):
+    cody = create_customer_user("c@example.com", "Cody", "Acme")
+    dana = create_customer_user("d@example.com", "Dana", "Acme")
+    application, _ = make_application(cody, "Cody's app")
+    other = f"/admin/customer-users/{dana.id}/applications/{application.id}"
+    assert client.get(f"{other}/edit", headers=HX).status_code == 404
+    assert client.post(f"{other}/deactivate", headers=HX).status_code == 404
+    assert client.post(f"{other}/delete", headers=HX).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(OAuthApplication, application.id).is_active
+
+
+def test_non_administrators_cannot_reach_customer_applications(client, auth, make_user):
+    make_user(email="ann@example.com")
+    customer = create_customer_user("c@example.com", "Cody", "Acme")
+    auth.login("ann@example.com")
+    base = f"/admin/customer-users/{customer.id}/applications"
+    assert client.get(base, headers=HX).status_code == 403
+    assert client.post(f"{base}/new", data={"name": "Sneaky"}, headers=HX).status_code == 403
+    assert db.session.query(OAuthApplication).count() == 0

@@ -148,7 +148,33 @@ def resolve_user(user_id: int) -> OwnerContext:
     )
 
 
+def resolve_customer_user(customer_user_id: int) -> OwnerContext:
+    """A storefront customer user's (frontend API) applications, managed by an administrator."""
+    require_admin()
+    customer = db.session.get(CustomerUser, customer_user_id)
+    if customer is None:
+        abort(404)
+    organization = customer.organization
+    choosable = [organization] if organization.is_active else []
+    return OwnerContext(
+        owner=customer,
+        kind_name="customer_user",
+        url_values={"owner_kind": "customer_user", "customer_user_id": customer.id},
+        visible_organizations=[organization],
+        choosable_organizations=choosable,
+        default_organization=choosable[0] if choosable else None,
+        page_template="customers/show.html",
+        page_context={"customer": customer},
+    )
+
+
 OWNER_KINDS: list[OwnerKind] = [
     OwnerKind("me", "/profile/applications", (), resolve_me),
     OwnerKind("user", "/users/<int:user_id>/applications", ("user_id",), resolve_user),
+    OwnerKind(
+        "customer_user",
+        "/customer-users/<int:customer_user_id>/applications",
+        ("customer_user_id",),
+        resolve_customer_user,
+    ),
 ]

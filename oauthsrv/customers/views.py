@@ -2,6 +2,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from ..applications import render_owner_page
+from ..applications.owners import resolve_customer_user
 from ..auth.decorators import admin_required
 from ..auth.forms import ConfirmForm
 from ..extensions import db
@@ -65,8 +67,7 @@ def customer_user_new():
 @admin_required
 def customer_user_show(customer_id: int):
     """A customer user's details (and their OAuth applications)."""
-    customer = get_customer_or_404(customer_id)
-    return render_template("customers/show.html", customer=customer, confirm=ConfirmForm())
+    return render_owner_page(resolve_customer_user(customer_id))
 
 
 @bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])

@@ -34,7 +34,10 @@ def test_login_user_menu_switch_and_logout(page, make_user):
     # The switcher submits itself (app.js) and the choice survives the reload.
     page.get_by_label("Current organization").select_option(label="Beta")
     page.wait_for_load_state("networkidle")
-    assert page.get_by_label("Current organization").evaluate("s => s.selectedOptions[0].text") == "Beta"
+    assert (
+        page.get_by_label("Current organization").evaluate("s => s.selectedOptions[0].text")
+        == "Beta"
+    )
 
     page.locator(".user-menu summary").click()
     page.get_by_role("menuitem", name="Logout").click()
