@@ -3,7 +3,8 @@ from flask_login import login_required
 from sqlalchemy import func, select
 
 from ..applications import render_owner_page
-from ..applications.owners import require_admin, resolve_user
+from ..applications.owners import resolve_user
+from ..auth.decorators import admin_required
 from ..extensions import db
 from ..models import OAuthApplication, User
 from . import bp
@@ -26,10 +27,9 @@ def users_with_application_counts() -> list[tuple[User, int]]:
 
 
 @bp.get("/users")
-@login_required
+@admin_required
 def users_list():
     """Users: every back-office user, with a link to their page (administrators only)."""
-    require_admin()
     return render_template("admin/users_list.html", rows=users_with_application_counts())
 
 

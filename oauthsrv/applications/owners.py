@@ -13,6 +13,7 @@ from flask import abort, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..auth.decorators import require_admin
 from ..auth.session import current_organization
 from ..extensions import db
 from ..models import CustomerUser, OAuthApplication, Organization, User
@@ -121,12 +122,6 @@ def resolve_me() -> OwnerContext:
         page_template="profile/show.html",
         page_context={"user": user},
     )
-
-
-def require_admin() -> None:
-    """Only administrators manage other people's accounts."""
-    if not current_user.is_admin:
-        abort(403)
 
 
 def resolve_user(user_id: int) -> OwnerContext:
