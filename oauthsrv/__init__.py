@@ -42,11 +42,12 @@ def init_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, profile
+    from . import auth, oauth, profile
     from .auth import session  # noqa: F401  (registers the user loader)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(profile.bp)
+    oauth.init_app(app)
 
 
 def register_cli(app: Flask) -> None:
