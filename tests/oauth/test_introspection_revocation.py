@@ -8,19 +8,35 @@ from oauth_helpers import INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH
 from oauthsrv.services import tokens
 
 
-def session_for(creds, method="client_secret_basic") -> OAuth2Session:
-    return OAuth2Session(creds.client_id, creds.secret, token_endpoint_auth_method=method)
+@pytest.fixture
+def session_for():
+    """Authlib client sessions for an application's credentials, closed after the test."""
+    opened = []
+
+    def make(creds, method="client_secret_basic") -> OAuth2Session:
+        session = OAuth2Session(creds.client_id, creds.secret, token_endpoint_auth_method=method)
+        opened.append(session)
+        return session
+
+    yield make
+    for session in opened:
+        session.close()
 
 
-def fetch(live_server, creds) -> str:
-    token = session_for(creds).fetch_token(
-        live_server.url + TOKEN_PATH, grant_type="client_credentials"
-    )
-    return token["access_token"]
+@pytest.fixture
+def fetch(session_for):
+    """Get a token for an application from the served app."""
+
+    def get(live_server, creds) -> str:
+        url = live_server.url + TOKEN_PATH
+        token = session_for(creds).fetch_token(url, grant_type="client_credentials")
+        return token["access_token"]
+
+    return get
 
 
 @pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
-def test_a_client_introspects_its_own_token(live_server, backend, method):
+def test_a_client_introspects_its_own_token(live_server, backend, method, session_for, fetch):
     token = fetch(live_server, backend)
     response = session_for(backend, method).introspect_token(
         live_server.url + INTROSPECTION_PATH, token=token
@@ -35,7 +51,9 @@ def test_a_client_introspects_its_own_token(live_server, backend, method):
     assert body["exp"] > body["iat"] and body["token_type"] == "Bearer"
 
 
-def test_another_clients_token_introspects_as_inactive(live_server, backend, frontend):
+def test_another_clients_token_introspects_as_inactive(
+    live_server, backend, frontend, session_for, fetch
+):
     token = fetch(live_server, frontend)
     response = session_for(backend).introspect_token(
         live_server.url + INTROSPECTION_PATH, token=token
@@ -44,7 +62,7 @@ def test_another_clients_token_introspects_as_inactive(live_server, backend, fro
 
 
 @pytest.mark.parametrize("token", ["garbage", "a.b.c", "x" * 10_000])
-def test_garbage_introspects_as_inactive(live_server, backend, token):
+def test_garbage_introspects_as_inactive(live_server, backend, token, session_for):
     response = session_for(backend).introspect_token(
         live_server.url + INTROSPECTION_PATH, token=token
     )
@@ -52,7 +70,7 @@ def test_garbage_introspects_as_inactive(live_server, backend, token):
 
 
 @pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
-def test_revoking_a_token_kills_it_at_once(app, live_server, backend, method):
+def test_revoking_a_token_kills_it_at_once(app, live_server, backend, method, session_for, fetch):
     token = fetch(live_server, backend)
     response = session_for(backend, method).revoke_token(
         live_server.url + REVOCATION_PATH, token=token
@@ -72,7 +90,7 @@ def test_revoking_a_token_kills_it_at_once(app, live_server, backend, method):
 
 
 def test_revoking_another_clients_token_is_refused_and_changes_nothing(
-    app, live_server, backend, frontend
+    app, live_server, backend, frontend, session_for, fetch
 ):
     token = fetch(live_server, frontend)
     response = session_for(backend).revoke_token(live_server.url + REVOCATION_PATH, token=token)
@@ -83,12 +101,12 @@ def test_revoking_another_clients_token_is_refused_and_changes_nothing(
 
 
 @pytest.mark.parametrize("token", ["garbage", "a.b.c"])
-def test_revoking_garbage_is_a_harmless_200(live_server, backend, token):
+def test_revoking_garbage_is_a_harmless_200(live_server, backend, token, session_for):
     response = session_for(backend).revoke_token(live_server.url + REVOCATION_PATH, token=token)
     assert response.status_code == 200
 
 
-def test_revoking_twice_is_fine(live_server, backend):
+def test_revoking_twice_is_fine(live_server, backend, session_for, fetch):
     token = fetch(live_server, backend)
     for _ in range(2):
         response = session_for(backend).revoke_token(
@@ -141,7 +159,7 @@ def test_error_rows(live_server, backend, path, build, status, error):
         assert response.headers["WWW-Authenticate"] == 'Basic realm="oauthsrv"'
 
 
-def test_json_bodies_are_accepted_too(live_server, backend):
+def test_json_bodies_are_accepted_too(live_server, backend, fetch):
     token = fetch(live_server, backend)
     response = requests.post(
         live_server.url + INTROSPECTION_PATH, json={"token": token, **backend.body}, timeout=10

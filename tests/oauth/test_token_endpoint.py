@@ -36,13 +36,14 @@ def test_requests_oauthlib_backend_client_gets_a_verifiable_token(
 ):
     # oauthlib insists on HTTPS; the served app listens on plain HTTP on 127.0.0.1.
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    session = RequestsOAuth2Session(client=BackendApplicationClient(client_id=backend.client_id))
-    token = session.fetch_token(
-        live_server.url + TOKEN_PATH,
-        client_id=backend.client_id,
-        client_secret=backend.secret,
-        include_client_id=include_client_id,
-    )
+    client = BackendApplicationClient(client_id=backend.client_id)
+    with RequestsOAuth2Session(client=client) as session:
+        token = session.fetch_token(
+            live_server.url + TOKEN_PATH,
+            client_id=backend.client_id,
+            client_secret=backend.secret,
+            include_client_id=include_client_id,
+        )
     assert token["token_type"] == "Bearer"
     assert token["expires_in"] == 3600
     assert token["scope"] == BACKEND_SCOPES.split()  # oauthlib splits the scope
@@ -55,10 +56,12 @@ def test_requests_oauthlib_backend_client_gets_a_verifiable_token(
 
 @pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
 def test_authlib_session_gets_a_verifiable_token(live_server, backend, method):
-    session = OAuth2Session(backend.client_id, backend.secret, token_endpoint_auth_method=method)
-    token = session.fetch_token(
-        live_server.url + TOKEN_PATH, grant_type="client_credentials", scope="users:read"
-    )
+    with OAuth2Session(
+        backend.client_id, backend.secret, token_endpoint_auth_method=method
+    ) as session:
+        token = session.fetch_token(
+            live_server.url + TOKEN_PATH, grant_type="client_credentials", scope="users:read"
+        )
     assert token["scope"] == "users:read"
     claims = verify_with_jwks(
         live_server.url, token["access_token"], live_server.url + "/admin/api"
