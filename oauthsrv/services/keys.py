@@ -195,21 +195,31 @@ def key_id(public_key: rsa.RSAPublicKey) -> str:
 _cache: dict = {"stamp": None, "keys": KeySet(None, {})}
 
 
-def _stamp(paths: tuple[Path, ...]):
-    stamps = []
-    for path in paths:
-        try:
-            s = os.stat(path)
-            stamps.append((s.st_mtime_ns, s.st_size, s.st_ino))
-        except OSError:
-            stamps.append("missing")
-    return (*stamps, paths)
+def _stamp(paths: tuple[Path, ...]) -> tuple:
+    return (*map(_file_stamp, paths), paths)
+
+
+def _file_stamp(path: Path):
+    try:
+        s = os.stat(path)
+    except OSError:
+        return "missing"
+    return (s.st_mtime_ns, s.st_size, s.st_ino)
+
+
+def _watched_paths() -> tuple[Path, Path, Path]:
+    """The three key files, built once per configuration (this runs on every token)."""
+    config = current_app.config
+    signature = (config["OAUTH_PRIVATE_KEY_PATH"], config["OAUTH_PUBLIC_KEY_PATH"])
+    if _cache.get("signature") != signature:
+        _cache["paths"] = (*key_paths(), previous_keys_path())
+        _cache["signature"] = signature
+    return _cache["paths"]
 
 
 def load_key_set() -> KeySet:
     """The active signing key and every published public key, cached per process."""
-    private_path, public_path = key_paths()
-    paths = (private_path, public_path, previous_keys_path())
+    paths = _watched_paths()
     stamp = _stamp(paths)
     if stamp != _cache["stamp"]:
         _cache["keys"] = _read_key_set(*paths)
