@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test setup setup-dev lint bench clean
+.PHONY: run test setup setup-dev lint bench bench-token clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test: setup-dev
 lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Token endpoint vs a bare RS256-signing Flask endpoint, gunicorn -w 2 each, on 127.0.0.1;
+# SQLite by default, PostgreSQL with BENCH_DATABASE_URI=postgresql+psycopg://…
+bench-token: setup-dev
+	$(BIN)/python benchmarks/token_bench.py $(if $(BENCH_DATABASE_URI),--database-uri $(BENCH_DATABASE_URI))
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -525,3 +525,18 @@ def test_json_body_as_oro_documents_it(client, backend):
         TOKEN_PATH, data=json.dumps(payload), content_type="application/json; charset=utf-8"
     )
     assert response.status_code == 200
+
+
+def test_plain_http_off_loopback_is_refused(client, backend):
+    """Authlib's rule: credentials travel over TLS (loopback excepted, for development)."""
+    response = client.post(
+        TOKEN_PATH, data={**GRANT, **backend.body}, base_url="http://auth.example.com"
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "insecure_transport"
+    assert (
+        client.post(
+            TOKEN_PATH, data={**GRANT, **backend.body}, base_url="https://auth.example.com"
+        ).status_code
+        == 200
+    )
