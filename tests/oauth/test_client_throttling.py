@@ -7,8 +7,24 @@ import redis
 from oauth_helpers import GRANT, TOKEN_PATH
 
 from oauthsrv import create_app
+from oauthsrv.extensions import db
 
 REDIS_URI = "redis://127.0.0.1:6379/5"  # this suite's own Redis database
+
+
+@pytest.fixture
+def other_app():
+    """Another app on the same database (another worker or host); its pool is closed after."""
+    made = []
+
+    def make(config):
+        made.append(create_app(config))
+        return made[-1]
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
 
 
 def post(client, creds, ip="10.0.0.1", secret=None, client_id=None, headers=None):
@@ -84,8 +100,8 @@ def test_forwarded_for_is_ignored_without_trusted_proxies(client, backend):
     assert_throttled(post(client, backend, headers={"X-Forwarded-For": "192.0.2.200"}))
 
 
-def test_behind_a_trusted_proxy_the_forwarded_address_counts(app_config, backend):
-    proxied = create_app({**app_config, "TRUSTED_PROXIES": 1})
+def test_behind_a_trusted_proxy_the_forwarded_address_counts(app_config, backend, other_app):
+    proxied = other_app({**app_config, "TRUSTED_PROXIES": 1})
     client = proxied.test_client()
     for _ in range(10):
         post(client, backend, secret="wrong", headers={"X-Forwarded-For": "198.51.100.7"})
@@ -113,11 +129,11 @@ def redis_db():
     connection.close()
 
 
-def test_counters_in_redis_are_shared_between_workers(app_config, backend, redis_db):
+def test_counters_in_redis_are_shared_between_workers(app_config, backend, redis_db, other_app):
     """Two app instances (two gunicorn workers, or two hosts) see the same counters."""
     config = {**app_config, "RATELIMIT_STORAGE_URI": REDIS_URI}
-    worker_a = create_app(config).test_client()
-    worker_b = create_app(config).test_client()
+    worker_a = other_app(config).test_client()
+    worker_b = other_app(config).test_client()
     fail(worker_a, backend, 5)
     fail(worker_b, backend, 5)
     assert_throttled(post(worker_a, backend))
