@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test setup setup-dev lint bench bench-grid clean
+.PHONY: run test setup setup-dev lint bench-grid bench-token clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ lint: setup-dev
 # Median and p95 server time of the OAuth Applications grid with 10,000 applications (SQLite).
 bench-grid: setup-dev
 	$(BIN)/python benchmarks/grid_bench.py $(BENCH_ARGS)
+
+# Token endpoint vs a bare RS256-signing Flask endpoint, gunicorn -w 2 each, on 127.0.0.1;
+# SQLite by default, PostgreSQL with BENCH_DATABASE_URI=postgresql+psycopg://…
+bench-token: setup-dev
+	$(BIN)/python benchmarks/token_bench.py $(if $(BENCH_DATABASE_URI),--database-uri $(BENCH_DATABASE_URI))
 
 clean:
 	rm -rf $(VENV) .pytest_cache
