@@ -42,7 +42,7 @@ def init_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, applications, auth, customers, notifications, profile
+    from . import admin, applications, auth, customers, notifications, oauth, profile
     from .auth import session  # noqa: F401  (registers the user loader)
 
     app.register_blueprint(auth.bp)
@@ -51,6 +51,7 @@ def register_blueprints(app: Flask) -> None:
     notifications.init_app(app)  # the Notifications page, the outbox and its signal listener
     app.register_blueprint(applications.bp)
     app.register_blueprint(admin.bp)
+    oauth.init_app(app)
 
 
 def register_cli(app: Flask) -> None:

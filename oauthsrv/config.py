@@ -28,6 +28,11 @@ DEFAULTS = {
     "OAUTH_SECRET_PEPPER": "",
     # Origins allowed to call the token endpoint from a browser (CORS).
     "OAUTH_CORS_ORIGINS": [],
+    # Failed client authentications (token, introspection, revocation) allowed in the window
+    # per (client id, IP) and per IP before that IP gets 429; never counted per client id alone.
+    "OAUTH_CLIENT_FAILURES_PER_CLIENT_IP": 10,
+    "OAUTH_CLIENT_FAILURES_PER_IP": 30,
+    "OAUTH_CLIENT_THROTTLE_WINDOW": 60,
     # Counters for throttling: "memory://" per process, or "redis://127.0.0.1:6379/0" shared.
     "RATELIMIT_STORAGE_URI": "memory://",
     # How many reverse-proxy hops to trust for X-Forwarded-For (0: use the socket address).

@@ -1,4 +1,9 @@
-"""The RSA key pair that signs access tokens: generation, loading and availability."""
+"""The RSA key pair that signs access tokens: generation, rotation, loading and the JWKS.
+
+Files: the active pair at OAUTH_PRIVATE_KEY_PATH / OAUTH_PUBLIC_KEY_PATH, and beside the public key
+``<name>.previous.json``, the public keys retired by ``oauth keys rotate``, each published until
+every token it signed has expired (its ``retire_at``).
+"""
 
 import base64
 import hashlib
@@ -7,6 +12,7 @@ import logging
 import os
 import stat
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,11 +28,40 @@ class KeysError(RuntimeError):
     """The key files cannot be written as asked."""
 
 
+ALGORITHM = "RS256"
+# Retired keys stay published this long after the last token they signed expires (clock skew).
+RETIRE_MARGIN_SECONDS = 60
+
+
 @dataclass(frozen=True)
 class SigningKey:
     private_key: rsa.RSAPrivateKey
     public_key: rsa.RSAPublicKey
     kid: str
+
+
+@dataclass(frozen=True)
+class PublishedKey:
+    """A public key that verifies tokens: the active one, or a retired one until `retire_at`."""
+
+    kid: str
+    public_key: rsa.RSAPublicKey
+    retire_at: float | None = None  # epoch seconds; None for the active key
+
+    def is_live(self, now: float) -> bool:
+        return self.retire_at is None or self.retire_at > now
+
+    def jwk(self) -> dict:
+        """The public JWK, with `kid`, `alg` and `use`."""
+        jwk = RSAAlgorithm.to_jwk(self.public_key, as_dict=True)
+        jwk.pop("key_ops", None)  # RFC 7517 §4.3: not together with "use"
+        return {**jwk, "kid": self.kid, "alg": ALGORITHM, "use": "sig"}
+
+
+@dataclass(frozen=True)
+class KeySet:
+    signing: SigningKey | None
+    published: dict[str, PublishedKey]
 
 
 def key_paths() -> tuple[Path, Path]:
@@ -48,25 +83,101 @@ def _write_atomically(path: Path, data: bytes, mode: int) -> None:
         raise
 
 
+def previous_keys_path() -> Path:
+    """Where retired public keys are kept: beside the public key, `<stem>.previous.json`."""
+    public_path = key_paths()[1]
+    return public_path.with_name(f"{public_path.stem}.previous.json")
+
+
 def generate_keys(force: bool = False) -> tuple[Path, Path]:
-    """Write a new RSA-2048 key pair; refuse to overwrite existing keys unless forced."""
+    """Write a new RSA-2048 key pair; refuse to overwrite existing keys unless forced.
+
+    Replacing keys this way (after a compromise) keeps no previous key: every token dies at once.
+    """
     private_path, public_path = key_paths()
     existing = [str(p) for p in (private_path, public_path) if p.exists()]
     if existing and not force:
         raise KeysError(f"Keys already exist ({', '.join(existing)}); use --force to replace them.")
+    _write_pair(private_path, public_path)
+    if force:
+        previous_keys_path().unlink(missing_ok=True)
+    log.info("signing keys generated: %s, %s", private_path, public_path)
+    return private_path, public_path
+
+
+def rotate_keys(token_ttl: int) -> SigningKey:
+    """Make a new active key; the old public key stays published until its tokens have expired."""
+    private_path, public_path = key_paths()
+    current = _read_key_pair(private_path, public_path)
+    if current is None:
+        raise KeysError("No usable signing key to rotate; run `oauth keys generate` first.")
+    now = time.time()
+    retired = [k for k in _read_previous(previous_keys_path()) if k.is_live(now)]
+    retired.append(
+        PublishedKey(current.kid, current.public_key, now + token_ttl + RETIRE_MARGIN_SECONDS)
+    )
+    # The retired key is published before the new one signs anything.
+    _write_previous(retired)
+    _write_pair(private_path, public_path)
+    new = _read_key_pair(private_path, public_path)
+    log.info("signing key rotated: %s retired, %s active", current.kid, new.kid)
+    return new
+
+
+def prune_previous_keys() -> int:
+    """Drop retired keys whose tokens have all expired; return how many were dropped."""
+    path = previous_keys_path()
+    keys = _read_previous(path)
+    live = [k for k in keys if k.is_live(time.time())]
+    if len(live) != len(keys):
+        _write_previous(live)
+    return len(keys) - len(live)
+
+
+def _write_previous(keys: list[PublishedKey]) -> None:
+    entries = [
+        {"kid": k.kid, "retire_at": k.retire_at, "public_key": _public_pem(k.public_key).decode()}
+        for k in keys
+    ]
+    data = json.dumps({"keys": entries}, indent=2).encode()
+    _write_atomically(previous_keys_path(), data, 0o644)
+
+
+def _read_previous(path: Path) -> list[PublishedKey]:
+    """Retired keys from the file; a missing file is none, an unreadable one is logged."""
+    try:
+        entries = json.loads(path.read_bytes())["keys"]
+        keys = [_published(entry) for entry in entries]
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        log.error("retired OAuth keys unreadable (%s): %s", path, error)
+        return []
+    return [key for key in keys if key is not None]
+
+
+def _published(entry: dict) -> PublishedKey | None:
+    public_key = serialization.load_pem_public_key(entry["public_key"].encode())
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        return None
+    return PublishedKey(key_id(public_key), public_key, float(entry["retire_at"]))
+
+
+def _public_pem(public_key: rsa.RSAPublicKey) -> bytes:
+    return public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _write_pair(private_path: Path, public_path: Path) -> None:
     private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private_pem = private_key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    public_pem = private_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
     _write_atomically(private_path, private_pem, 0o600)
-    _write_atomically(public_path, public_pem, 0o644)
-    log.info("signing keys generated: %s, %s", private_path, public_path)
-    return private_path, public_path
+    _write_atomically(public_path, _public_pem(private_key.public_key()), 0o644)
 
 
 def key_id(public_key: rsa.RSAPublicKey) -> str:
@@ -80,28 +191,58 @@ def key_id(public_key: rsa.RSAPublicKey) -> str:
 
 
 # Parsing a PEM costs tens of milliseconds, so keys are cached per process and re-read only when
-# a file's identity (mtime, size, inode) changes, e.g. after `oauth keys generate`.
-_cache: dict = {"stamp": None, "key": None}
+# a file's identity (mtime, size, inode) changes, e.g. after `oauth keys generate` or `rotate`.
+_cache: dict = {"stamp": None, "keys": KeySet(None, {})}
 
 
-def _stamp(paths: tuple[Path, Path]):
-    try:
-        return tuple((s.st_mtime_ns, s.st_size, s.st_ino) for s in map(os.stat, paths)) + (paths,)
-    except OSError:
-        return ("missing", paths)
+def _stamp(paths: tuple[Path, ...]):
+    stamps = []
+    for path in paths:
+        try:
+            s = os.stat(path)
+            stamps.append((s.st_mtime_ns, s.st_size, s.st_ino))
+        except OSError:
+            stamps.append("missing")
+    return (*stamps, paths)
+
+
+def load_key_set() -> KeySet:
+    """The active signing key and every published public key, cached per process."""
+    private_path, public_path = key_paths()
+    paths = (private_path, public_path, previous_keys_path())
+    stamp = _stamp(paths)
+    if stamp != _cache["stamp"]:
+        _cache["keys"] = _read_key_set(*paths)
+        _cache["stamp"] = stamp
+    return _cache["keys"]
+
+
+def _read_key_set(private_path: Path, public_path: Path, previous_path: Path) -> KeySet:
+    signing = _read_key_pair(private_path, public_path)
+    published = {key.kid: key for key in _read_previous(previous_path)}
+    if signing is not None:
+        published[signing.kid] = PublishedKey(signing.kid, signing.public_key)
+    return KeySet(signing, published)
 
 
 def load_signing_key() -> SigningKey | None:
     """The active signing key, or None (logged once) when the files are missing or unusable."""
-    paths = key_paths()
-    stamp = _stamp(paths)
-    if stamp != _cache["stamp"]:
-        _cache["key"] = _read_key_pair(*paths)
-        _cache["stamp"] = stamp
-    return _cache["key"]
+    return load_key_set().signing
 
 
-def _read_key_pair(private_path: Path, public_path: Path) -> SigningKey | None:
+def public_key_for(kid: str) -> rsa.RSAPublicKey | None:
+    """The public key with this `kid` if it is active or retired but still live."""
+    key = load_key_set().published.get(kid)
+    return key.public_key if key is not None and key.is_live(time.time()) else None
+
+
+def jwks() -> dict:
+    """The JWK Set: the active key and the retired keys still live."""
+    now = time.time()
+    return {"keys": [k.jwk() for k in load_key_set().published.values() if k.is_live(now)]}
+
+
+def _read_key_pair(private_path: Path, public_path: Path, retry: bool = True) -> SigningKey | None:
     try:
         private_key = serialization.load_pem_private_key(private_path.read_bytes(), password=None)
         public_key = serialization.load_pem_public_key(public_path.read_bytes())
@@ -114,6 +255,10 @@ def _read_key_pair(private_path: Path, public_path: Path) -> SigningKey | None:
         log.error("OAuth signing keys unavailable: %s is not an RSA key pair", private_path)
         return None
     if private_key.public_key().public_numbers() != public_key.public_numbers():
+        # `generate`/`rotate` replace the two files one after the other: read again once.
+        if retry:
+            time.sleep(0.05)
+            return _read_key_pair(private_path, public_path, retry=False)
         log.error(
             "OAuth signing keys unavailable: %s and %s do not match", private_path, public_path
         )

@@ -1,0 +1,158 @@
+"""Reading a request to the token, introspection or revocation endpoint into an OAuth2Request.
+
+Everything a client can get wrong in the envelope is refused here, before any credential is
+looked at: content type, size, repeated or non-string members, credentials in the query string
+or in both the body and the Authorization header, `scope` and `scopes` that disagree.
+"""
+
+import base64
+import binascii
+import json
+from urllib.parse import unquote_plus
+
+from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Request
+from authlib.oauth2.rfc6749.errors import InsecureTransportError
+from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
+from flask import Request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+CREDENTIAL_NAMES = ("client_id", "client_secret")
+
+
+class PayloadTooLarge(InvalidRequestError):
+    status_code = 413
+    description = "The request body is too large."
+
+
+class BadRequest(InvalidRequestError):
+    """invalid_request with a fixed description (never echoing the client's input)."""
+
+    def __init__(self, description: str):
+        super().__init__(description=description)
+
+
+class ClientRequest(OAuth2Request):
+    """An OAuth2Request whose members come from the body only, with the client's credentials."""
+
+    def __init__(self, flask_request: Request, data: dict[str, str], credentials, via_header):
+        super().__init__(flask_request.method, flask_request.url, headers=flask_request.headers)
+        self.payload = BasicOAuth2Payload(data)
+        self.credentials: tuple[str | None, str | None] = credentials
+        self.via_header: bool = via_header
+        self.remote_addr: str = flask_request.remote_addr or "unknown"
+
+    @property
+    def form(self) -> dict[str, str]:
+        return self.payload.data
+
+    @property
+    def args(self) -> dict:
+        return {}
+
+    @property
+    def attempted_client_id(self) -> str | None:
+        """The client id the request claims, whether or not it authenticates (for logs)."""
+        return self.credentials[0]
+
+
+def parse(flask_request: Request, required: tuple[str, ...] = ()) -> ClientRequest:
+    """Validate the envelope and return the request; raise an OAuth2Error for bad input."""
+    InsecureTransportError.check(flask_request.url)
+    data = read_body(flask_request)
+    missing = [name for name in required if not data.get(name)]
+    if missing:
+        raise BadRequest(f"Missing parameter: {missing[0]}.")
+    if any(name in flask_request.args for name in CREDENTIAL_NAMES):
+        raise BadRequest("Client credentials are not accepted in the query string.")
+    data = merge_scopes(data)
+    authorization = flask_request.headers.get("Authorization")
+    if authorization is not None:
+        if any(name in data for name in CREDENTIAL_NAMES):
+            raise BadRequest("Client credentials were sent both in the body and in a header.")
+        credentials = basic_credentials(authorization)
+    else:
+        credentials = (data.get("client_id") or None, data.get("client_secret") or None)
+    return ClientRequest(flask_request, data, credentials, authorization is not None)
+
+
+def read_body(flask_request: Request) -> dict[str, str]:
+    """The body's members as strings, from a form-urlencoded or a JSON body."""
+    limit = flask_request.max_content_length
+    if limit is not None and (flask_request.content_length or 0) > limit:
+        raise PayloadTooLarge()
+    try:
+        if flask_request.mimetype == FORM:
+            return form_members(flask_request)
+        if flask_request.mimetype == JSON:
+            return json_members(flask_request.get_data(cache=False))
+    except RequestEntityTooLarge:
+        raise PayloadTooLarge() from None
+    except HTTPException:
+        raise BadRequest("The request body cannot be read.") from None
+    raise BadRequest(f"The body must be {FORM} or {JSON}.")
+
+
+def form_members(flask_request: Request) -> dict[str, str]:
+    form = flask_request.form
+    if any(len(form.getlist(name)) > 1 for name in form):
+        raise BadRequest("A parameter is repeated.")
+    data = {name: form[name] for name in form}
+    if not all(_is_encodable(value) for value in data.values()):
+        raise BadRequest("A parameter holds a NUL character.")
+    return data
+
+
+def _unique_members(pairs):
+    names = [name for name, _ in pairs]
+    if len(names) != len(set(names)):
+        raise BadRequest("A parameter is repeated.")
+    return dict(pairs)
+
+
+def json_members(body: bytes) -> dict[str, str]:
+    try:
+        data = json.loads(body, object_pairs_hook=_unique_members)
+    except (ValueError, RecursionError):
+        raise BadRequest("The body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise BadRequest("The JSON body must be an object.")
+    if not all(isinstance(value, str) and _is_encodable(value) for value in data.values()):
+        raise BadRequest("Every member of the JSON body must be a string.")
+    return data
+
+
+def _is_encodable(value: str) -> bool:
+    # JSON can carry lone surrogates, which no hash or database accepts.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in value
+
+
+def merge_scopes(data: dict[str, str]) -> dict[str, str]:
+    """Accept Oro's `scopes` or the RFC's `scope`; both given must agree."""
+    if "scopes" not in data:
+        return data
+    scopes = data.pop("scopes")
+    if "scope" in data and set(data["scope"].split()) != set(scopes.split()):
+        raise BadRequest("`scope` and `scopes` differ.")
+    data.setdefault("scope", scopes)
+    return data
+
+
+def basic_credentials(authorization: str) -> tuple[str | None, str | None]:
+    """(client_id, client_secret) from HTTP Basic (RFC 6749 §2.3.1); (None, None) if malformed."""
+    scheme, _, value = authorization.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None, None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None, None
+    client_id, colon, client_secret = decoded.partition(":")
+    if not colon:
+        return None, None
+    return unquote_plus(client_id) or None, unquote_plus(client_secret) or None

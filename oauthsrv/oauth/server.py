@@ -1,0 +1,292 @@
+"""The authorization server: Authlib's AuthorizationServer wired to our applications and tokens.
+
+Authlib drives the flows (grant selection, the client-credentials grant, RFC 7662 and RFC 7009
+endpoints); the hooks below plug in our request parsing, uniform client authentication with
+throttling, JWT minting (services/tokens.py) and RFC 6749 §5.2 error responses.
+"""
+
+import hashlib
+import json
+import logging
+from datetime import UTC, datetime
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.oauth2.rfc6749 import (
+    ClientMixin,
+    InvalidClientError,
+    InvalidRequestError,
+    InvalidScopeError,
+    OAuth2Error,
+    UnauthorizedClientError,
+    grants,
+)
+from authlib.oauth2.rfc7009 import RevocationEndpoint
+from authlib.oauth2.rfc7662 import IntrospectionEndpoint
+from flask import Response, current_app, g
+from flask import request as flask_request
+
+from .. import throttle
+from ..services import tokens
+from . import requests
+
+log = logging.getLogger("oauthsrv.oauth")
+
+AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+REALM = 'Basic realm="oauthsrv"'
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# Fixed texts: an error never echoes the client's input nor says which check failed.
+DESCRIPTIONS = {
+    "invalid_request": "The request is malformed.",
+    "invalid_client": "Client authentication failed.",
+    "unsupported_grant_type": "Only grant_type=client_credentials is supported.",
+    "invalid_scope": "A requested scope is unknown or not allowed for this client.",
+    "unauthorized_client": "The token was not issued to this client.",
+    "temporarily_unavailable": "The service is temporarily unavailable.",
+}
+
+
+class TemporarilyUnavailable(OAuth2Error):
+    """No signing key (503), or too many failed authentications from this address (429)."""
+
+    error = "temporarily_unavailable"
+    status_code = 503
+
+    def __init__(self, description=None, status_code=None, retry_after: int | None = None):
+        super().__init__(description=description, status_code=status_code)
+        self.retry_after = retry_after
+
+
+class Client(ClientMixin):
+    """The view Authlib needs of an authenticated application."""
+
+    def __init__(self, state: tokens.ClientState):
+        self.state = state
+        self.client_id = state.client_id
+
+    def get_client_id(self) -> str:
+        return self.client_id
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type == grants.ClientCredentialsGrant.GRANT_TYPE
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        return method in AUTH_METHODS
+
+
+class ClientCredentialsGrant(grants.ClientCredentialsGrant):
+    """RFC 6749 §4.4; scopes are checked against the application's allowed scopes."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
+
+    def validate_requested_scope(self):
+        try:
+            tokens.resolve_scopes(self.client.state.scope_list, self.request.payload.scope)
+        except tokens.InvalidScope:
+            raise InvalidScopeError() from None
+
+
+def _require_token(request) -> None:
+    # Any token_type_hint is accepted and ignored: we only have access tokens (RFC 7009 §2.1).
+    if not request.form.get("token"):
+        raise InvalidRequestError(description="Missing parameter: token.")
+
+
+class Introspection(IntrospectionEndpoint):
+    """RFC 7662: a client learns about its own tokens only; anything else is inactive."""
+
+    CLIENT_AUTH_METHODS = AUTH_METHODS
+
+    def check_params(self, request, client):
+        _require_token(request)
+
+    def query_token(self, token_string, token_type_hint):
+        try:
+            return IntrospectedToken(tokens.decode_access_token(token_string))
+        except tokens.InvalidToken:
+            return None
+
+    def check_permission(self, token, client, request):
+        return token.claims["client_id"] == client.client_id
+
+    def introspect_token(self, token):
+        claims = token.claims
+        names = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "nbf", "jti", "org_id")
+        return {"active": True, "token_type": "Bearer", **{name: claims[name] for name in names}}
+
+
+class IntrospectedToken:
+    """A signature-checked token; revoked when it is no longer current."""
+
+    def __init__(self, claims: dict):
+        self.claims = claims
+
+    def is_expired(self) -> bool:
+        return False  # decode_access_token already refused expired tokens
+
+    def is_revoked(self) -> bool:
+        return not tokens.is_current(self.claims)
+
+
+class Revocation(RevocationEndpoint):
+    """RFC 7009: a client revokes its own tokens; another client's token changes nothing."""
+
+    CLIENT_AUTH_METHODS = AUTH_METHODS
+
+    def check_params(self, request, client):
+        _require_token(request)
+
+    def query_token(self, token_string, token_type_hint):
+        try:
+            return tokens.decode_access_token(token_string)
+        except tokens.InvalidToken:
+            return None  # invalid or expired: nothing to revoke, answer 200 (RFC 7009 §2.2)
+
+    def authenticate_token(self, request, client):
+        self.check_params(request, client)
+        claims = self.query_token(request.form["token"], None)
+        if claims is not None and claims["client_id"] != client.client_id:
+            raise UnauthorizedClientError()
+        return claims
+
+    def revoke_token(self, token, request):
+        tokens.revoke_access_token(token, request.client.state.id)
+
+
+class OAuthServer(AuthorizationServer):
+    """Authlib's Flask server with our request parsing, client authentication and errors."""
+
+    def respond(self, endpoint: str, required: tuple[str, ...] = ()) -> Response:
+        """Answer one request to `endpoint` ("token", "introspection" or "revocation")."""
+        g.oauth_outcome = None
+        try:
+            oauth_request = requests.parse(flask_request, required)
+        except OAuth2Error as error:
+            response = self.handle_error_response(None, error)
+            log_outcome(endpoint, None)
+            return response
+        if endpoint == "token":
+            response = self.create_token_response(oauth_request)
+        else:
+            response = self.create_endpoint_response(endpoint, oauth_request)
+        log_outcome(endpoint, oauth_request)
+        return response
+
+    def create_oauth2_request(self, request):
+        if isinstance(request, requests.ClientRequest):
+            return request
+        return requests.parse(flask_request)
+
+    def query_client(self, client_id):
+        state = tokens.load_client_state(client_id)
+        return Client(state) if state is not None and state.is_current else None
+
+    def save_token(self, token, request):
+        tokens.touch_last_used(request.client.state)
+        g.oauth_outcome = "issued"
+
+    def authenticate_client(self, request, methods, endpoint="token"):
+        """Uniform client authentication, refused while this address is throttled."""
+        client_id, client_secret = request.credentials
+        limits = failure_limits(client_id, request.remote_addr)
+        wait = max((throttle.retry_after(*limit) or 0 for limit in limits), default=0)
+        if wait:
+            raise TemporarilyUnavailable(
+                "Too many failed client authentications; retry later.", 429, retry_after=wait
+            )
+        state = tokens.authenticate_client(client_id, client_secret)
+        if state is None:
+            for limit in limits:
+                throttle.record_failure(*limit)
+            raise InvalidClientError(status_code=401)
+        request.auth_method = AUTH_METHODS[0] if request.via_header else AUTH_METHODS[1]
+        return Client(state)
+
+    def handle_response(self, status_code, payload, headers):
+        if status_code == 200:
+            g.oauth_outcome = g.get("oauth_outcome") or "ok"
+        return json_response(status_code, payload)
+
+    def handle_error_response(self, request, error):
+        g.oauth_outcome = error.error
+        return error_response(error)
+
+    def send_signal(self, name, *args, **kwargs):
+        """Authlib's Flask signals are not used; skip the dispatch."""
+
+
+def generate_token(grant_type, client, user=None, scope=None, **kwargs) -> dict:
+    """Authlib's token generator hook: our signed JWT, or 503 without a signing key."""
+    granted = tokens.resolve_scopes(client.state.scope_list, scope)
+    try:
+        return tokens.issue_access_token(client.state, granted)
+    except tokens.KeysUnavailable:
+        raise TemporarilyUnavailable("No signing key is available.") from None
+
+
+def failure_limits(client_id: str | None, ip: str) -> list[tuple[str, str, int, int]]:
+    """Throttling counters: per (client id, IP) and per IP; never per client id alone."""
+    config = current_app.config
+    window = int(config["OAUTH_CLIENT_THROTTLE_WINDOW"])
+    # Hashed: client ids come from the request and may be anything, of any length.
+    client_key = hashlib.sha256((client_id or "").encode()).hexdigest()[:32]
+    return [
+        (
+            "oauth-client-ip",
+            f"{client_key}/{ip}",
+            int(config["OAUTH_CLIENT_FAILURES_PER_CLIENT_IP"]),
+            window,
+        ),
+        ("oauth-ip", ip, int(config["OAUTH_CLIENT_FAILURES_PER_IP"]), window),
+    ]
+
+
+def json_response(status: int, payload, headers: dict | None = None) -> Response:
+    """A JSON response that no cache keeps."""
+    body = json.dumps(payload, separators=(",", ":"))
+    response = Response(body, status=status, mimetype="application/json")
+    response.headers.update(NO_STORE)
+    response.headers.update(headers or {})
+    return response
+
+
+def error_response(error: OAuth2Error) -> Response:
+    """RFC 6749 §5.2 JSON error; invalid_client is one byte-identical 401 whatever the cause."""
+    if isinstance(error, InvalidClientError):
+        body = {"error": "invalid_client", "error_description": DESCRIPTIONS["invalid_client"]}
+        return json_response(401, body, {"WWW-Authenticate": REALM})
+    description = error.description or DESCRIPTIONS.get(error.error, "")
+    body = {"error": error.error, "error_description": description}
+    headers = {}
+    if getattr(error, "retry_after", None):
+        headers["Retry-After"] = str(error.retry_after)
+    # Authlib gives unsupported_token_type a 401; RFC 7009 §2.2.1 says 400.
+    status = error.status_code if error.status_code != 401 else 400
+    return json_response(status, body, headers)
+
+
+def log_outcome(endpoint: str, oauth_request) -> None:
+    """One line per request: endpoint, client id, outcome, IP and UTC time; never a secret."""
+    client_id = oauth_request.attempted_client_id if oauth_request is not None else None
+    log.info(
+        "%s client_id=%r outcome=%s ip=%s at=%s",
+        endpoint,
+        (client_id or "")[:64],
+        g.get("oauth_outcome") or "error",
+        flask_request.remote_addr,
+        datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+
+
+def current_server() -> OAuthServer:
+    """This app's authorization server."""
+    return current_app.extensions["oauth_server"]
+
+
+def config_oauth(app) -> None:
+    """Build the app's authorization server: grant, endpoints and token generator."""
+    server = OAuthServer(app)
+    server.register_token_generator("default", generate_token)
+    server.register_grant(ClientCredentialsGrant)
+    server.register_endpoint(Introspection)
+    server.register_endpoint(Revocation)
+    app.extensions["oauth_server"] = server

@@ -1,0 +1,120 @@
+"""URL map of the authorization server. Views stay thin: the server and services do the work."""
+
+from flask import current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from ..services import keys, tokens
+from ..services.scopes import all_scopes
+from . import bp
+from .requests import PayloadTooLarge
+from .server import AUTH_METHODS, current_server, error_response, json_response
+
+TOKEN_PATH = "/oauth2-token"
+INTROSPECTION_PATH = "/oauth2-token/introspect"
+REVOCATION_PATH = "/oauth2-token/revoke"
+JWKS_PATH = "/.well-known/jwks.json"
+METADATA_PATH = "/.well-known/oauth-authorization-server"
+POST_PATHS = (TOKEN_PATH, INTROSPECTION_PATH, REVOCATION_PATH)
+OAUTH_PATHS = (*POST_PATHS, JWKS_PATH, METADATA_PATH)
+# Discovery documents may be cached briefly; PyJWKClient refetches on an unknown kid anyway.
+DISCOVERY_CACHE = "public, max-age=300"
+CORS_MAX_AGE = "600"
+
+
+@bp.route(TOKEN_PATH, methods=["POST", "OPTIONS"])
+def token_issue():
+    """Issue an access token for the client-credentials grant (RFC 6749 §4.4)."""
+    if request.method == "OPTIONS":
+        return preflight()
+    return current_server().respond("token", required=("grant_type",))
+
+
+@bp.route(INTROSPECTION_PATH, methods=["POST", "OPTIONS"])
+def token_introspect():
+    """Tell a client whether one of its tokens is active (RFC 7662)."""
+    if request.method == "OPTIONS":
+        return preflight()
+    return current_server().respond("introspection")
+
+
+@bp.route(REVOCATION_PATH, methods=["POST", "OPTIONS"])
+def token_revoke():
+    """Revoke one of the client's tokens (RFC 7009)."""
+    if request.method == "OPTIONS":
+        return preflight()
+    return current_server().respond("revocation")
+
+
+@bp.get(JWKS_PATH)
+def jwks_show():
+    """The public keys that verify access tokens: the active one and retired ones still live."""
+    response = jsonify(keys.jwks())
+    response.headers["Cache-Control"] = DISCOVERY_CACHE
+    return response
+
+
+@bp.get(METADATA_PATH)
+def metadata_show():
+    """Authorization server metadata (RFC 8414)."""
+    issuer = tokens.current_issuer()
+    response = jsonify(
+        {
+            "issuer": issuer,
+            "token_endpoint": issuer + TOKEN_PATH,
+            "jwks_uri": issuer + JWKS_PATH,
+            "introspection_endpoint": issuer + INTROSPECTION_PATH,
+            "revocation_endpoint": issuer + REVOCATION_PATH,
+            "grant_types_supported": ["client_credentials"],
+            "response_types_supported": [],
+            "token_endpoint_auth_methods_supported": AUTH_METHODS,
+            "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
+            "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
+            "scopes_supported": all_scopes(),
+        }
+    )
+    response.headers["Cache-Control"] = DISCOVERY_CACHE
+    return response
+
+
+def preflight():
+    """CORS preflight: allowed origins learn what they may send; others get no CORS headers."""
+    response = current_app.response_class(status=204)
+    response.headers["Allow"] = "OPTIONS, POST"
+    if allowed_origin():
+        response.headers["Access-Control-Allow-Methods"] = "POST"
+        response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+        response.headers["Access-Control-Max-Age"] = CORS_MAX_AGE
+    return response
+
+
+def allowed_origin() -> str | None:
+    """The request's Origin when it is in OAUTH_CORS_ORIGINS."""
+    origin = request.headers.get("Origin")
+    return origin if origin and origin in current_app.config["OAUTH_CORS_ORIGINS"] else None
+
+
+@bp.after_request
+def add_cors_headers(response):
+    """Let allow-listed browser origins read the answer; no credentials (cookies) are allowed."""
+    origin = allowed_origin()
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+    if current_app.config["OAUTH_CORS_ORIGINS"]:
+        response.vary.add("Origin")
+    if request.path in POST_PATHS:
+        response.headers.update({"Cache-Control": "no-store", "Pragma": "no-cache"})
+    return response
+
+
+def http_error(error: HTTPException):
+    """An HTTP error raised before our views (wrong method, body too large) as OAuth JSON."""
+    if error.code == 413:
+        return error_response(PayloadTooLarge())
+    response = json_response(
+        error.code or 400,
+        {"error": "invalid_request", "error_description": "This method is not allowed here."},
+    )
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
