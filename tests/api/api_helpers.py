@@ -1,5 +1,9 @@
 """Helpers for the API tests: tokens from the served token endpoint, calls with real clients."""
 
+import threading
+from contextlib import contextmanager
+from types import SimpleNamespace
+
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 from oauthlib.oauth2 import BackendApplicationClient
@@ -43,3 +47,23 @@ def call(base_url: str, path: str, token: str | None = None, **kwargs) -> reques
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     return requests.get(base_url + path, headers=headers, timeout=10, **kwargs)
+
+
+def credentials(application, secret: str) -> SimpleNamespace:
+    """An application with its secret, as the tests pass them around."""
+    return SimpleNamespace(application=application, client_id=application.client_id, secret=secret)
+
+
+@contextmanager
+def served(app):
+    """Serve another app instance (a second worker) on 127.0.0.1; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

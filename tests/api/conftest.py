@@ -1,9 +1,7 @@
 """Fixtures for the API tests: a backend and a frontend application, and token getters."""
 
-from types import SimpleNamespace
-
 import pytest
-from api_helpers import fetch_with_authlib, fetch_with_oauthlib
+from api_helpers import credentials, fetch_with_authlib, fetch_with_oauthlib
 
 from oauthsrv.services import accounts
 
@@ -19,10 +17,6 @@ def customer(make_org):
     """A storefront customer user of Acme."""
     make_org("Acme")
     return accounts.create_customer_user("customer@example.com", "Cody Customer", "Acme")
-
-
-def credentials(application, secret: str) -> SimpleNamespace:
-    return SimpleNamespace(application=application, client_id=application.client_id, secret=secret)
 
 
 @pytest.fixture

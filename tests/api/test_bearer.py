@@ -9,7 +9,7 @@ import time
 import jwt
 import pytest
 import requests
-from api_helpers import JSON_API, call
+from api_helpers import JSON_API, call, credentials
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -233,8 +233,6 @@ def test_a_missing_scope_is_403_naming_it(live_server, backend, token_for, path,
 def test_an_application_narrowed_to_one_scope_gets_403_elsewhere(
     live_server, owner, make_application, token_for
 ):
-    from conftest import credentials
-
     creds = credentials(*make_application(owner, name="Narrow", scopes=["users:read"]))
     token = token_for(creds)
     assert call(live_server.url, "/admin/api/users", token).status_code == 200

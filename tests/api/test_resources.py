@@ -1,7 +1,7 @@
 """The resources of both APIs, called with real clients and tokens from the served app."""
 
 import pytest
-from api_helpers import BACKEND_SCOPES, JSON_API, call
+from api_helpers import BACKEND_SCOPES, JSON_API, call, credentials
 
 from oauthsrv.extensions import db
 
@@ -56,8 +56,6 @@ def staff(make_user):
 def test_an_administrator_lists_the_members_of_the_tokens_organization(
     live_server, staff, make_application, token_for
 ):
-    from conftest import credentials
-
     admin, colleagues, stranger = staff
     creds = credentials(*make_application(admin, name="Admin sync"))
     body = call(live_server.url, "/admin/api/users", token_for(creds)).json()
@@ -68,8 +66,6 @@ def test_an_administrator_lists_the_members_of_the_tokens_organization(
 
 
 def test_users_come_in_pages_with_links(live_server, staff, make_application, token_for):
-    from conftest import credentials
-
     admin = staff[0]
     creds = credentials(*make_application(admin, name="Admin sync"))
     token = token_for(creds)
@@ -126,8 +122,6 @@ def test_impossible_user_ids_are_404(live_server, backend, token_for, user_id):
 def test_an_administrator_reads_members_but_not_strangers(
     live_server, staff, make_application, token_for
 ):
-    from conftest import credentials
-
     admin, colleagues, stranger = staff
     token = token_for(credentials(*make_application(admin, name="Admin sync")))
     assert call(live_server.url, f"/admin/api/users/{colleagues[0].id}", token).status_code == 200
