@@ -6,7 +6,10 @@ reads the members of that organization and anyone else reads only themselves. Ap
 the owner's own, in that organization. Secrets never leave the database.
 """
 
-from sqlalchemy import Select, func, select
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import lazyload
 
 from ..extensions import db
@@ -18,15 +21,57 @@ _NO_ORGANIZATIONS = lazyload(User.organizations)
 MAX_ID = 2**31 - 1
 
 
-def acting_user(user_id: int, organization_id: int) -> tuple[User, Organization] | None:
+@dataclass(frozen=True)
+class ActingUser:
+    """The columns of a back-office user the API shows (what user_resource reads)."""
+
+    id: int
+    email: str
+    name: str
+    is_active: bool
+    is_admin: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class OrganizationView:
+    """The columns of an organization the API shows."""
+
+    id: int
+    name: str
+    is_active: bool
+    is_global_access: bool
+
+
+# Built once with bound parameters: SQLAlchemy then reuses the compiled statement, and plain
+# rows skip the ORM's identity map. This runs on every backend API request.
+_ACTING_USER = (
+    select(
+        User.id,
+        User.email,
+        User.name,
+        User.is_active,
+        User.is_admin,
+        User.created_at,
+        Organization.id.label("org_id"),
+        Organization.name.label("org_name"),
+        Organization.is_active.label("org_active"),
+        Organization.is_global_access.label("org_global"),
+    )
+    .join(Organization, Organization.id == bindparam("organization_id"))  # one row: no product
+    .where(User.id == bindparam("user_id"))
+)
+
+
+def acting_user(user_id: int, organization_id: int) -> tuple[ActingUser, OrganizationView] | None:
     """The back-office user a token acts as, with the token's organization, in one query."""
-    row = db.session.execute(
-        select(User, Organization)
-        .join(Organization, Organization.id == organization_id)  # one row each: no product
-        .where(User.id == user_id)
-        .options(_NO_ORGANIZATIONS)
-    ).one_or_none()
-    return None if row is None else (row[0], row[1])
+    parameters = {"user_id": user_id, "organization_id": organization_id}
+    row = db.session.execute(_ACTING_USER, parameters).one_or_none()
+    if row is None:
+        return None
+    user = ActingUser(row.id, row.email, row.name, row.is_active, row.is_admin, row.created_at)
+    organization = OrganizationView(row.org_id, row.org_name, row.org_active, row.org_global)
+    return user, organization
 
 
 def acting_customer_user(customer_user_id: int) -> CustomerUser | None:
@@ -34,7 +79,7 @@ def acting_customer_user(customer_user_id: int) -> CustomerUser | None:
     return db.session.get(CustomerUser, customer_user_id)
 
 
-def visible_users_query(actor: User, organization_id: int) -> Select:
+def visible_users_query(actor: ActingUser, organization_id: int) -> Select:
     """Users the actor may read in the organization, by id: members for admins, else only self."""
     query = select(User).options(_NO_ORGANIZATIONS).order_by(User.id)
     if not actor.is_admin:
@@ -45,7 +90,7 @@ def visible_users_query(actor: User, organization_id: int) -> Select:
     return query.where(User.id.in_(members))
 
 
-def visible_user(actor: User, organization_id: int, user_id: int) -> User | None:
+def visible_user(actor: ActingUser, organization_id: int, user_id: int) -> User | None:
     """One user the actor may read in the organization, else None (never says why)."""
     if not 0 < user_id <= MAX_ID:
         return None
@@ -53,7 +98,7 @@ def visible_user(actor: User, organization_id: int, user_id: int) -> User | None
     return db.session.scalar(query)
 
 
-def visible_applications_query(actor: User, organization_id: int) -> Select:
+def visible_applications_query(actor: ActingUser, organization_id: int) -> Select:
     """The actor's own applications in the organization, by id."""
     return (
         select(OAuthApplication)
