@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test setup setup-dev lint bench bench-grid clean
+.PHONY: run test setup setup-dev lint bench bench-grid bench-api clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,13 @@ lint: setup-dev
 # Median and p95 server time of the OAuth Applications grid with 10,000 applications (SQLite).
 bench-grid: setup-dev
 	$(BIN)/python benchmarks/grid_bench.py $(BENCH_ARGS)
+
+# Requests/s of GET /admin/api/me under gunicorn (2 workers) beside a bare Flask hello, on SQLite;
+# also on PostgreSQL when BENCH_DATABASE_URI names an empty database.
+bench-api: setup-dev
+	$(BIN)/python benchmarks/api_bench.py $(BENCH_ARGS)
+	@if [ -n "$(BENCH_DATABASE_URI)" ]; then \
+		$(BIN)/python benchmarks/api_bench.py --database-uri "$(BENCH_DATABASE_URI)" $(BENCH_ARGS); fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache
