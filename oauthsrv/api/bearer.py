@@ -109,7 +109,6 @@ def require_token(kind: str, scope: str):
             g.token = token
             return view(*args, **kwargs)
 
-        wrapper.required_scope = scope
         return wrapper
 
     return decorator
