@@ -192,10 +192,7 @@ class LiveServer:
     def __init__(self, app):
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        # A short poll interval: shutdown() waits up to one interval (0.5 s by default) per test.
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self):
         self.thread.start()
