@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test setup setup-dev lint bench-grid bench-token clean
+.PHONY: run test setup setup-dev lint bench-grid bench-token bench-api clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,13 @@ bench-grid: setup-dev
 # SQLite by default, PostgreSQL with BENCH_DATABASE_URI=postgresql+psycopg://…
 bench-token: setup-dev
 	$(BIN)/python benchmarks/token_bench.py $(if $(BENCH_DATABASE_URI),--database-uri $(BENCH_DATABASE_URI))
+
+# Requests/s of GET /admin/api/me under gunicorn (2 workers) beside a bare Flask hello, on SQLite;
+# also on PostgreSQL when BENCH_DATABASE_URI names an empty database.
+bench-api: setup-dev
+	-$(BIN)/python benchmarks/api_bench.py $(BENCH_ARGS)
+	@if [ -n "$(BENCH_DATABASE_URI)" ]; then \
+		$(BIN)/python benchmarks/api_bench.py --database-uri "$(BENCH_DATABASE_URI)" $(BENCH_ARGS); fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -42,7 +42,7 @@ def init_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, applications, auth, customers, notifications, oauth, profile
+    from . import admin, api, applications, auth, customers, notifications, oauth, profile
     from .auth import session  # noqa: F401  (registers the user loader)
 
     app.register_blueprint(auth.bp)
@@ -52,6 +52,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(applications.bp)
     app.register_blueprint(admin.bp)
     oauth.init_app(app)
+    api.init_app(app)  # the Bearer-protected APIs under /admin/api and /api
 
 
 def register_cli(app: Flask) -> None:

@@ -63,6 +63,8 @@ DEFAULTS = {
     # Seconds a sender holds a claimed message; after that another sender may take it over.
     "MAIL_OUTBOX_LEASE": 600,
     "APPS_PER_PAGE": 25,
+    # Default page[size] of API collections (/admin/api/users, …); clients may ask up to 100.
+    "API_PAGE_SIZE": 25,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
