@@ -4,6 +4,7 @@ import pytest
 from flask import Blueprint, abort
 
 from oauthsrv import create_app
+from oauthsrv.extensions import db
 from tests.conftest import TEST_PASSWORD
 
 
@@ -108,7 +109,9 @@ def failing_app(app_config):
     boom.add_url_rule("/admin/api/boom", "api", lambda: 1 / 0)
     boom.add_url_rule("/admin/forbidden", "forbidden", lambda: abort(403))
     app.register_blueprint(boom)
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # closed now: collected later, psycopg's open connections warn
 
 
 def test_a_crash_shows_no_stack_trace(failing_app, caplog):
