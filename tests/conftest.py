@@ -6,6 +6,7 @@ import shutil
 import threading
 
 import pytest
+from credentials import credentials
 from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
@@ -184,6 +185,31 @@ def make_application(app):
         )
 
     return make
+
+
+@pytest.fixture
+def owner(make_user):
+    """A back-office user (not an administrator) in Acme, owner of `backend`."""
+    return make_user(email="owner@example.com", orgs=("Acme",), name="Olivia Owner")
+
+
+@pytest.fixture
+def customer(make_org):
+    """A storefront customer user of Acme, owner of `frontend`."""
+    make_org("Acme")
+    return accounts.create_customer_user("customer@example.com", "Cody Customer", "Acme")
+
+
+@pytest.fixture
+def backend(owner, make_application):
+    """A backend application with every backend scope, and its credentials."""
+    return credentials(*make_application(owner, name="Backend integration"))
+
+
+@pytest.fixture
+def frontend(customer, make_application):
+    """A frontend application owned by the customer user, and its credentials."""
+    return credentials(*make_application(customer, name="Storefront integration"))
 
 
 class LiveServer:

@@ -2,10 +2,10 @@
 
 import threading
 from contextlib import contextmanager
-from types import SimpleNamespace
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session
+from credentials import credentials  # noqa: F401  (re-exported for the tests here)
 from oauthlib.oauth2 import BackendApplicationClient
 from requests_oauthlib import OAuth2Session as OAuthlibSession
 
@@ -47,11 +47,6 @@ def call(base_url: str, path: str, token: str | None = None, **kwargs) -> reques
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     return requests.get(base_url + path, headers=headers, timeout=10, **kwargs)
-
-
-def credentials(application, secret: str) -> SimpleNamespace:
-    """An application with its secret, as the tests pass them around."""
-    return SimpleNamespace(application=application, client_id=application.client_id, secret=secret)
 
 
 @contextmanager

@@ -1,34 +1,7 @@
-"""Fixtures for the API tests: a backend and a frontend application, and token getters."""
+"""Fixtures for the API tests: tokens from the served endpoint (applications: tests/conftest.py)."""
 
 import pytest
-from api_helpers import credentials, fetch_with_authlib, fetch_with_oauthlib
-
-from oauthsrv.services import accounts
-
-
-@pytest.fixture
-def owner(make_user):
-    """A back-office user (not an administrator) in Acme."""
-    return make_user(email="owner@example.com", orgs=("Acme",), name="Olivia Owner")
-
-
-@pytest.fixture
-def customer(make_org):
-    """A storefront customer user of Acme."""
-    make_org("Acme")
-    return accounts.create_customer_user("customer@example.com", "Cody Customer", "Acme")
-
-
-@pytest.fixture
-def backend(owner, make_application):
-    """A backend application with every backend scope, and its secret."""
-    return credentials(*make_application(owner, name="Backend integration"))
-
-
-@pytest.fixture
-def frontend(customer, make_application):
-    """A frontend application owned by the customer user, and its secret."""
-    return credentials(*make_application(customer, name="Storefront integration"))
+from api_helpers import fetch_with_authlib, fetch_with_oauthlib
 
 
 @pytest.fixture

@@ -1,19 +1,23 @@
 """Bearer rules (RFC 6750, RFC 9068, RFC 8725) on a served app, with tokens forged in the test."""
 
 import base64
-import hashlib
-import hmac
 import json
 import time
 
-import jwt
 import pytest
 import requests
 from api_helpers import JSON_API, call, credentials
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from forgery import (
+    DROP,
+    OTHER_KEY,
+    alg_none,
+    b64,
+    hs256_keyed_with_public_key,
+    sign,
+    without_dropped,
+)
 
-from oauthsrv.services import keys, tokens
+from oauthsrv.services import tokens
 
 INVALID_BODY = {
     "errors": [
@@ -26,8 +30,6 @@ INVALID_BODY = {
     ]
 }
 INVALID_CHALLENGE = 'Bearer realm="oauthsrv", error="invalid_token"'
-OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-DROP = object()
 
 
 def claims_for(base_url: str, creds, **overrides) -> dict:
@@ -48,38 +50,7 @@ def claims_for(base_url: str, creds, **overrides) -> dict:
         "gen": application.generation,
         **overrides,
     }
-    return {name: value for name, value in claims.items() if value is not DROP}
-
-
-def sign(claims: dict, headers: dict | None = None, key=None, algorithm="RS256") -> str:
-    """Sign with our private key (or `key`) and the header a real token has, plus overrides."""
-    signing = keys.load_signing_key()
-    header = {"typ": "at+jwt", "kid": signing.kid, **(headers or {})}
-    header = {name: value for name, value in header.items() if value is not DROP}
-    return jwt.encode(claims, key or signing.private_key, algorithm=algorithm, headers=header)
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def unsigned(header: dict, claims: dict, signature: bytes = b"") -> str:
-    return f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}.{b64(signature)}"
-
-
-def alg_none(claims: dict) -> str:
-    return unsigned({"alg": "none", "typ": "at+jwt", "kid": keys.load_signing_key().kid}, claims)
-
-
-def hs256_keyed_with_public_key(claims: dict) -> str:
-    """The algorithm-confusion attack: HMAC keyed with our published public key (PEM)."""
-    signing = keys.load_signing_key()
-    header = {"alg": "HS256", "typ": "at+jwt", "kid": signing.kid}
-    pem = signing.public_key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}"
-    return f"{signing_input}.{b64(hmac.new(pem, signing_input.encode(), hashlib.sha256).digest())}"
+    return without_dropped(claims)
 
 
 def tampered(token: str) -> str:

@@ -1,19 +1,23 @@
 """verify_access_token: what the Bearer-protected APIs rely on (forgeries and revocation paths)."""
 
 import base64
-import hashlib
-import hmac
 import json
 import time
 
-import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from forgery import (
+    DROP,
+    OTHER_KEY,
+    alg_none,
+    b64,
+    hs256_keyed_with_public_key,
+    sign,
+    without_dropped,
+)
 from oauth_helpers import GRANT, TOKEN_PATH
 
 from oauthsrv.extensions import db
-from oauthsrv.services import accounts, applications, keys, tokens
+from oauthsrv.services import accounts, applications, tokens
 from oauthsrv.services.tokens import InvalidToken, audience_for, verify_access_token
 
 ISSUER = "http://localhost"  # the test client's URL root
@@ -50,73 +54,40 @@ def claims_for(creds, **overrides) -> dict:
         "gen": application.generation,
     }
     claims.update(overrides)
-    return {name: value for name, value in claims.items() if value is not DROP}
+    return without_dropped(claims)
 
 
-DROP = object()
-
-
-def forge(claims: dict, headers: dict | None = None, key=None, algorithm="RS256") -> str:
-    """Sign claims with our key (or `key`), with the headers a real token would have."""
-    signing = keys.load_signing_key()
-    header = {"typ": "at+jwt", "kid": signing.kid, **(headers or {})}
-    header = {name: value for name, value in header.items() if value is not DROP}
-    return jwt.encode(claims, key or signing.private_key, algorithm=algorithm, headers=header)
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def hs256_with_public_key(claims: dict) -> str:
-    """The classic confusion attack: HMAC keyed with the PEM of our public key."""
-    signing = keys.load_signing_key()
-    header = {"alg": "HS256", "typ": "at+jwt", "kid": signing.kid}
-    pem = signing.public_key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}"
-    signature = hmac.new(pem, signing_input.encode(), hashlib.sha256).digest()
-    return f"{signing_input}.{b64(signature)}"
-
-
-def alg_none(claims: dict) -> str:
-    header = {"alg": "none", "typ": "at+jwt", "kid": keys.load_signing_key().kid}
-    return f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}."
-
-
-OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 NOW = int(time.time())
 
 FORGERIES = [
-    ("other-key-same-kid", lambda c: forge(claims_for(c), key=OTHER_KEY)),
+    ("other-key-same-kid", lambda c: sign(claims_for(c), key=OTHER_KEY)),
     ("alg-none", lambda c: alg_none(claims_for(c))),
-    ("hs256-with-public-key", lambda c: hs256_with_public_key(claims_for(c))),
-    ("rs384", lambda c: forge(claims_for(c), algorithm="RS384")),
-    ("ps256", lambda c: forge(claims_for(c), algorithm="PS256")),
-    ("unknown-kid", lambda c: forge(claims_for(c), {"kid": "not-a-key"})),
-    ("no-kid", lambda c: forge(claims_for(c), {"kid": DROP})),
-    ("typ-jwt", lambda c: forge(claims_for(c), {"typ": "JWT"})),
-    ("no-typ", lambda c: forge(claims_for(c), {"typ": DROP})),
-    ("wrong-iss", lambda c: forge(claims_for(c, iss="https://evil.example"))),
-    ("wrong-aud", lambda c: forge(claims_for(c, aud=FRONTEND_AUD))),
-    ("aud-list", lambda c: forge(claims_for(c, aud=[BACKEND_AUD, FRONTEND_AUD]))),
-    ("expired", lambda c: forge(claims_for(c, exp=int(time.time()) - 120))),
-    ("not-yet-valid", lambda c: forge(claims_for(c, nbf=int(time.time()) + 120))),
-    ("issued-in-future", lambda c: forge(claims_for(c, iat=int(time.time()) + 120))),
-    ("gen-as-string", lambda c: forge(claims_for(c, gen="1"))),
-    ("org-as-string", lambda c: forge(claims_for(c, org_id=str(c.application.organization_id)))),
-    ("sub-not-client", lambda c: forge(claims_for(c, sub="someone-else"))),
-    ("old-generation", lambda c: forge(claims_for(c, gen=c.application.generation - 1))),
-    ("other-organization", lambda c: forge(claims_for(c, org_id=999_999))),
-    ("unknown-client", lambda c: forge(claims_for(c, client_id="x" * 32, sub="x" * 32))),
+    ("hs256-with-public-key", lambda c: hs256_keyed_with_public_key(claims_for(c))),
+    ("rs384", lambda c: sign(claims_for(c), algorithm="RS384")),
+    ("ps256", lambda c: sign(claims_for(c), algorithm="PS256")),
+    ("unknown-kid", lambda c: sign(claims_for(c), {"kid": "not-a-key"})),
+    ("no-kid", lambda c: sign(claims_for(c), {"kid": DROP})),
+    ("typ-jwt", lambda c: sign(claims_for(c), {"typ": "JWT"})),
+    ("no-typ", lambda c: sign(claims_for(c), {"typ": DROP})),
+    ("wrong-iss", lambda c: sign(claims_for(c, iss="https://evil.example"))),
+    ("wrong-aud", lambda c: sign(claims_for(c, aud=FRONTEND_AUD))),
+    ("aud-list", lambda c: sign(claims_for(c, aud=[BACKEND_AUD, FRONTEND_AUD]))),
+    ("expired", lambda c: sign(claims_for(c, exp=int(time.time()) - 120))),
+    ("not-yet-valid", lambda c: sign(claims_for(c, nbf=int(time.time()) + 120))),
+    ("issued-in-future", lambda c: sign(claims_for(c, iat=int(time.time()) + 120))),
+    ("gen-as-string", lambda c: sign(claims_for(c, gen="1"))),
+    ("org-as-string", lambda c: sign(claims_for(c, org_id=str(c.application.organization_id)))),
+    ("sub-not-client", lambda c: sign(claims_for(c, sub="someone-else"))),
+    ("old-generation", lambda c: sign(claims_for(c, gen=c.application.generation - 1))),
+    ("other-organization", lambda c: sign(claims_for(c, org_id=999_999))),
+    ("unknown-client", lambda c: sign(claims_for(c, client_id="x" * 32, sub="x" * 32))),
     ("empty", lambda c: ""),
     ("garbage", lambda c: "not-a-token"),
     ("three-garbage-parts", lambda c: "a.b.c"),
     ("huge", lambda c: "a" * 100_000),
-    ("tampered-payload", lambda c: _tampered(forge(claims_for(c)))),
+    ("tampered-payload", lambda c: _tampered(sign(claims_for(c)))),
 ] + [
-    (f"missing-{name}", lambda c, name=name: forge(claims_for(c, **{name: DROP})))
+    (f"missing-{name}", lambda c, name=name: sign(claims_for(c, **{name: DROP})))
     for name in tokens.REQUIRED_CLAIMS
 ]
 
@@ -137,7 +108,7 @@ def test_forged_or_malformed_tokens_are_rejected(request_ctx, backend, build):
 
 def test_a_well_forged_token_with_our_key_verifies(request_ctx, backend):
     """The control case for the table above: only the deliberate flaw makes those fail."""
-    verified = verify_access_token(forge(claims_for(backend)), BACKEND_AUD)
+    verified = verify_access_token(sign(claims_for(backend)), BACKEND_AUD)
     assert verified.client_id == backend.client_id
 
 
@@ -155,7 +126,7 @@ def test_verified_token_carries_what_the_api_needs(client, request_ctx, backend)
 
 
 def test_small_leeway_on_expiry(request_ctx, backend):
-    just_expired = forge(claims_for(backend, exp=int(time.time()) - 5))
+    just_expired = sign(claims_for(backend, exp=int(time.time()) - 5))
     assert verify_access_token(just_expired, BACKEND_AUD)
 
 
