@@ -11,13 +11,14 @@ from .extensions import db
 log = logging.getLogger(__name__)
 
 API_PREFIXES = ("/api/", "/admin/api/")
+API_ROOTS = frozenset(prefix.rstrip("/") for prefix in API_PREFIXES)
 JSON_API = "application/vnd.api+json"
 
 
 def wants_json() -> bool:
     """API paths answer JSON:API error documents; everything else HTML pages."""
     path = request.path
-    return any(path.startswith(prefix) or path == prefix.rstrip("/") for prefix in API_PREFIXES)
+    return path.startswith(API_PREFIXES) or path in API_ROOTS
 
 
 def json_api_error(status: int, title: str, detail: str | None = None, headers=None):

@@ -4,6 +4,7 @@ import time
 
 from flask import Blueprint, Flask, current_app, request
 
+from ..security import is_machine_path
 from ..signals import application_created
 
 bp = Blueprint("notifications", __name__, url_prefix="/admin/system/notifications")
@@ -20,10 +21,16 @@ def init_app(app: Flask) -> None:
 
 
 def retry_due_messages(response):
-    """Now and then (MAIL_OUTBOX_POLL_INTERVAL), a request retries the messages that are due."""
+    """Now and then (MAIL_OUTBOX_POLL_INTERVAL), a request retries the messages that are due.
+
+    Only back-office requests do it: token and API requests are the hot paths, and a delivery
+    attempt (SMTP) inside one would stall a machine client for seconds.
+    """
     state = current_app.extensions["notifications"]
     now = time.monotonic()
-    if request.endpoint == "static" or now < state["next_poll"]:
+    if now < state["next_poll"] or request.endpoint == "static":
+        return response
+    if is_machine_path(request.path):
         return response
     state["next_poll"] = now + current_app.config["MAIL_OUTBOX_POLL_INTERVAL"]
     outbox.deliver_safely(limit=current_app.config["MAIL_OUTBOX_BATCH"])

@@ -91,6 +91,8 @@ class ClientState:
     last_used_at: datetime | None
     is_current: bool  # active, in an active organization, owner active and still a member
     is_revoked: bool  # the jti asked about is in token_revocations
+    # load_client_state(with_owner=True): the row with the owner's and organization's columns
+    owner_row: object = field(default=None, repr=False, compare=False)
 
     @property
     def scope_list(self) -> list[str]:
@@ -112,6 +114,7 @@ class VerifiedToken:
     issued_at: int
     expires_at: int
     claims: dict = field(repr=False)
+    owner_row: object = field(default=None, repr=False, compare=False)
 
     def has_scope(self, scope: str) -> bool:
         """Whether the token grants `scope`."""
@@ -190,31 +193,54 @@ _STATE_QUERY = (
 )
 
 
-def load_client_state(client_id: str, jti: str | None = None) -> ClientState | None:
-    """The application with this client id and whether `jti` is revoked, in one query."""
+# For the backend API: the acting owner's and the organization's columns ride along with the
+# currency check, so a request needs one round trip instead of two.
+_STATE_WITH_OWNER_QUERY = _STATE_QUERY.add_columns(
+    _users.c.email.label("user_email"),
+    _users.c.name.label("user_name"),
+    _users.c.is_admin.label("user_is_admin"),
+    _users.c.created_at.label("user_created_at"),
+    _orgs.c.name.label("organization_name"),
+    _orgs.c.is_global_access.label("organization_global_access"),
+)
+
+
+def load_client_state(
+    client_id: str, jti: str | None = None, with_owner: bool = False
+) -> ClientState | None:
+    """The application with this client id and whether `jti` is revoked, in one query.
+
+    With `with_owner`, the state also carries the owner's and organization's columns the
+    backend API shows (ClientState.owner_row).
+    """
     if not isinstance(client_id, str) or not CLIENT_ID_PATTERN.fullmatch(client_id):
         return None
     parameters = {"client_id": client_id, "jti": jti or ""}
-    with _reader().connect() as connection:
-        row = connection.execute(_STATE_QUERY, parameters).one_or_none()
-    return None if row is None else _state_from_row(row)
+    row = read_one(_STATE_WITH_OWNER_QUERY if with_owner else _STATE_QUERY, parameters)
+    return None if row is None else _state_from_row(row, with_owner)
 
 
-def _reader():
-    """The app's engine in autocommit mode, for this one-statement read.
+def read_one(statement, parameters: dict):
+    """The one row (or None) of a read, on a pooled connection, outside any transaction.
 
-    No session and no transaction: on PostgreSQL that is one round trip instead of three
-    (BEGIN, SELECT, ROLLBACK); the pool is the app's own.
+    No ORM session (so no rollback at teardown). On PostgreSQL the driver's autocommit is
+    switched on for the statement: one round trip instead of three (BEGIN, SELECT, ROLLBACK);
+    flipping it is local to the driver, and the pool's reset on return then sends nothing.
+    SQLite starts no transaction for a SELECT anyway, and switching its isolation level per
+    checkout (as an AUTOCOMMIT execution option does) costs more than the query itself.
     """
-    engine = db.engine
-    cached = current_app.extensions.get("oauthsrv_token_reader")
-    if cached is None or cached[0] is not engine:
-        cached = (engine, engine.execution_options(isolation_level="AUTOCOMMIT"))
-        current_app.extensions["oauthsrv_token_reader"] = cached
-    return cached[1]
+    with db.engine.connect() as connection:
+        if connection.dialect.name != "postgresql":
+            return connection.execute(statement, parameters).one_or_none()
+        driver = connection.connection.driver_connection
+        driver.autocommit = True
+        try:
+            return connection.execute(statement, parameters).one_or_none()
+        finally:
+            driver.autocommit = False
 
 
-def _state_from_row(row) -> ClientState:
+def _state_from_row(row, with_owner: bool = False) -> ClientState:
     if row.kind == BACKEND:
         owner_ok = bool(row.user_active) and bool(row.is_member or row.has_global_access)
     else:
@@ -233,6 +259,7 @@ def _state_from_row(row) -> ClientState:
         last_used_at=row.last_used_at,
         is_current=bool(row.is_active) and bool(row.organization_active) and owner_ok,
         is_revoked=bool(row.is_revoked),
+        owner_row=row if with_owner else None,
     )
 
 
@@ -405,13 +432,15 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def verify_access_token(token: str, audience: str) -> VerifiedToken:
+def verify_access_token(token: str, audience: str, with_owner: bool = False) -> VerifiedToken:
     """A valid and current access token for `audience` (see audience_for), else InvalidToken.
 
     One indexed query besides the signature check: application, owner, membership, revocation.
+    With `with_owner` the same query also reads the owner's and organization's columns
+    (VerifiedToken.owner_row), so the backend API needs no second query.
     """
     claims = decode_access_token(token, audience)
-    state = load_client_state(claims["client_id"], claims["jti"])
+    state = load_client_state(claims["client_id"], claims["jti"], with_owner)
     _check_current(state, claims, audience)
     return VerifiedToken(
         client_id=state.client_id,
@@ -425,6 +454,7 @@ def verify_access_token(token: str, audience: str) -> VerifiedToken:
         issued_at=claims["iat"],
         expires_at=claims["exp"],
         claims=claims,
+        owner_row=state.owner_row,
     )
 
 

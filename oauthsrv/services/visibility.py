@@ -74,6 +74,27 @@ def acting_user(user_id: int, organization_id: int) -> tuple[ActingUser, Organiz
     return user, organization
 
 
+def acting_user_from_state(row) -> tuple[ActingUser, OrganizationView]:
+    """The acting user and organization from the currency query's row (verify_access_token's
+    `with_owner`): the application's organization, which verification found equal to the token's.
+    """
+    user = ActingUser(
+        row.owner_user_id,
+        row.user_email,
+        row.user_name,
+        bool(row.user_active),
+        bool(row.user_is_admin),
+        row.user_created_at,
+    )
+    organization = OrganizationView(
+        row.organization_id,
+        row.organization_name,
+        bool(row.organization_active),
+        bool(row.organization_global_access),
+    )
+    return user, organization
+
+
 def acting_customer_user(customer_user_id: int) -> CustomerUser | None:
     """The customer user a frontend token acts as, with their organization."""
     return db.session.get(CustomerUser, customer_user_id)
