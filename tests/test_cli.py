@@ -56,34 +56,18 @@ def test_click_usage_errors_keep_exit_status_2(runner):
     assert result.exit_code == 2
 
 
-def test_customer_users_create_needs_an_existing_organization(runner, make_org):
-    result = runner.invoke(
-        args=[
-            "customer-users",
-            "create",
-            "--email",
-            "c@example.com",
-            "--name",
-            "C",
-            "--org",
-            "Nope",
-        ]
+def create_customer(runner, org: str):
+    return runner.invoke(
+        args=["customer-users", "create", "--email", "c@example.com", "--name", "C", "--org", org]
     )
+
+
+def test_customer_users_create_needs_an_existing_organization(runner, make_org):
+    result = create_customer(runner, "Nope")
     assert result.exit_code == 1 and "Unknown organization: Nope" in result.output
     assert count(CustomerUser) == 0
     make_org("Acme")
-    result = runner.invoke(
-        args=[
-            "customer-users",
-            "create",
-            "--email",
-            "c@example.com",
-            "--name",
-            "C",
-            "--org",
-            "Acme",
-        ]
-    )
+    result = create_customer(runner, "Acme")
     assert result.exit_code == 0, result.output
     assert db.session.query(CustomerUser).one().organization.name == "Acme"
 
