@@ -4,23 +4,17 @@ import os
 import queue
 import re
 import signal
-import socket
 import subprocess
 import threading
 import time
 
 import pytest
 import requests
+from smtp_sink import free_port
 
 from oauthsrv.config import PROJECT_ROOT
 
 STARTUP_SECONDS = 420
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def read_until_serving(process, deadline) -> str:

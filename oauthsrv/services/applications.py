@@ -116,18 +116,14 @@ def create_application(
     kind = FRONTEND if isinstance(owner, CustomerUser) else BACKEND
     application = OAuthApplication(
         kind=kind,
-        owner_user=owner if kind == BACKEND else None,
-        owner_customer_user=owner if kind == FRONTEND else None,
-        organization=organization,
+        owner_user_id=owner.id if kind == BACKEND else None,
+        owner_customer_user_id=owner.id if kind == FRONTEND else None,
+        organization_id=organization.id,
         name=clean_name(name),
         is_active=is_active,
         scopes=clean_scopes(kind, scopes),
         client_id=generate_client_id(),
     )
-    # Not flushed yet; ids come from the owner and organization objects.
-    application.owner_user_id = owner.id if kind == BACKEND else None
-    application.owner_customer_user_id = owner.id if kind == FRONTEND else None
-    application.organization_id = organization.id
     _check_name_free(application, application.name)
     secret = generate_client_secret()
     application.client_secret_hash = hash_client_secret(secret)

@@ -1,8 +1,5 @@
 """Helpers for the API tests: tokens from the served token endpoint, calls with real clients."""
 
-import threading
-from contextlib import contextmanager
-
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 from credentials import credentials  # noqa: F401  (re-exported for the tests here)
@@ -47,18 +44,3 @@ def call(base_url: str, path: str, token: str | None = None, **kwargs) -> reques
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     return requests.get(base_url + path, headers=headers, timeout=10, **kwargs)
-
-
-@contextmanager
-def served(app):
-    """Serve another app instance (a second worker) on 127.0.0.1; yields its base URL."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)

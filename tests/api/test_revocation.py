@@ -2,11 +2,12 @@
 and keeps failing once the change is undone, while a token issued right after it works."""
 
 import pytest
-from api_helpers import REVOCATION_PATH, TOKEN_PATH, call, revoke_with_authlib, served
+from api_helpers import REVOCATION_PATH, TOKEN_PATH, call, revoke_with_authlib
 
 from oauthsrv import create_app
 from oauthsrv.extensions import db
 from oauthsrv.services import accounts, applications
+from tests.conftest import LiveServer
 
 
 def deactivate_application(creds):
@@ -113,7 +114,8 @@ def test_revocation_applies_to_every_worker_sharing_the_database(
     """A second app (another worker or host) on the same database sees the change at once."""
     token = token_for(backend)
     other_worker = create_app(app_config)
-    with served(other_worker) as other_url:
+    with LiveServer(other_worker) as other_server:
+        other_url = other_server.url
         # The issuer (the URL a request came to) is checked: seen under another name, refused.
         assert call(other_url, "/admin/api/me", token).status_code == 401
         headers = {"Host": live_server.url.removeprefix("http://")}
