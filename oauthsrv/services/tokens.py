@@ -33,7 +33,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..models.oauth import BACKEND, FRONTEND
-from . import keys
+from . import hot_reads, keys
 from .applications import verify_client_secret
 
 log = logging.getLogger(__name__)
@@ -216,28 +216,9 @@ def load_client_state(
     if not isinstance(client_id, str) or not CLIENT_ID_PATTERN.fullmatch(client_id):
         return None
     parameters = {"client_id": client_id, "jti": jti or ""}
-    row = read_one(_STATE_WITH_OWNER_QUERY if with_owner else _STATE_QUERY, parameters)
+    statement = _STATE_WITH_OWNER_QUERY if with_owner else _STATE_QUERY
+    row = hot_reads.read_one(db.engine, statement, parameters)
     return None if row is None else _state_from_row(row, with_owner)
-
-
-def read_one(statement, parameters: dict):
-    """The one row (or None) of a read, on a pooled connection, outside any transaction.
-
-    No ORM session (so no rollback at teardown). On PostgreSQL the driver's autocommit is
-    switched on for the statement: one round trip instead of three (BEGIN, SELECT, ROLLBACK);
-    flipping it is local to the driver, and the pool's reset on return then sends nothing.
-    SQLite starts no transaction for a SELECT anyway, and switching its isolation level per
-    checkout (as an AUTOCOMMIT execution option does) costs more than the query itself.
-    """
-    with db.engine.connect() as connection:
-        if connection.dialect.name != "postgresql":
-            return connection.execute(statement, parameters).one_or_none()
-        driver = connection.connection.driver_connection
-        driver.autocommit = True
-        try:
-            return connection.execute(statement, parameters).one_or_none()
-        finally:
-            driver.autocommit = False
 
 
 def _state_from_row(row, with_owner: bool = False) -> ClientState:

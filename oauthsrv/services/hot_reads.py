@@ -1,0 +1,186 @@
+"""One-row reads for the hot paths (token endpoint, APIs), run straight on a DBAPI connection.
+
+Every token request and API call reads one row: the application's state (services/tokens.py).
+The query itself is indexed and takes ~20 µs on SQLite; SQLAlchemy's execution around it (pool
+checkout and reset, compiled-cache lookup, execution context, Result object) cost ~135 µs more
+on SQLite and ~370 µs more on PostgreSQL, where each checkout also meant switching the driver's
+autocommit on and off (measured on the 2-core machine, docs/tokens.md "Performance").
+
+So here a statement is compiled once per dialect, and each engine keeps a few connections of
+its own, detached from its pool, for these reads only: on PostgreSQL in autocommit (one round
+trip, a fresh snapshot per statement; psycopg prepares the statement after five runs), on SQLite
+outside any transaction (WAL: each read sees the last commit). Result values go through the
+column types' own result processors, as SQLAlchemy would apply them.
+
+SQLAlchemy's own path is kept wherever it is the safer choice: when anything listens to the
+engine's cursor events (tracing, query counting), for SQLite in memory (a second connection
+would be another database), and for statements this module cannot run as they are.
+"""
+
+import logging
+import os
+import threading
+from collections import namedtuple
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
+
+log = logging.getLogger(__name__)
+
+# Connections an engine keeps idle for hot reads; more are opened under concurrency and closed
+# again when they come back to a full shelf.
+MAX_IDLE = 4
+
+
+class _Compiled:
+    """A statement compiled for one dialect: SQL text, parameter order, result processors."""
+
+    def __init__(self, statement, dialect):
+        compiled = statement.compile(dialect=dialect)
+        self.sql = str(compiled)
+        self.positional = compiled.positiontup
+        names = list(statement.selected_columns.keys())
+        self.row_type = namedtuple("HotRow", names)
+        self.processors = [
+            column.type._cached_result_processor(dialect, None)
+            for column in statement.selected_columns
+        ]
+
+    def arguments(self, parameters: dict):
+        if self.positional is not None:
+            return tuple(parameters[name] for name in self.positional)
+        return parameters
+
+    def row(self, values):
+        return self.row_type._make(
+            value if process is None else process(value)
+            for process, value in zip(self.processors, values, strict=True)
+        )
+
+
+class _Shelf:
+    """The idle connections of one engine for hot reads, outside its pool."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.idle: list = []
+        self.compiled: dict = {}
+        self.lock = threading.Lock()
+        self.pid = os.getpid()
+        self.generation = 0  # bumped by engine.dispose(): connections of before are closed
+        event.listen(engine, "engine_disposed", self.close_all)
+
+    def take(self):
+        try:
+            generation, connection = self.idle.pop()
+        except IndexError:
+            return self.generation, self.open()
+        return generation, connection
+
+    def give_back(self, generation: int, connection) -> None:
+        with self.lock:
+            if generation == self.generation and len(self.idle) < MAX_IDLE:
+                self.idle.append((generation, connection))
+                return
+        connection.close()
+
+    def open(self):
+        """A new connection from the engine (its connect events run), detached from the pool."""
+        proxied = self.engine.raw_connection()
+        proxied.detach()  # closing it now closes the DBAPI connection itself
+        connection = proxied.dbapi_connection
+        if self.engine.dialect.name == "postgresql":
+            connection.autocommit = True
+        return connection
+
+    def close_all(self, engine=None) -> None:
+        with self.lock:
+            self.generation += 1
+            idle, self.idle = self.idle, []
+        if os.getpid() != self.pid:
+            return  # a forked child: these sockets are the parent's to close
+        for _, connection in idle:
+            _close_quietly(connection)
+
+    def compiled_for(self, statement) -> _Compiled:
+        compiled = self.compiled.get(statement)
+        if compiled is None:
+            compiled = self.compiled[statement] = _Compiled(statement, self.engine.dialect)
+        return compiled
+
+
+_shelves: "WeakKeyDictionary[Engine, _Shelf]" = WeakKeyDictionary()
+
+
+def _shelf_for(engine: Engine) -> _Shelf | None:
+    """The engine's shelf, or None where SQLAlchemy's own path must run."""
+    shelf = _shelves.get(engine)
+    if shelf is not None and shelf.pid == os.getpid():
+        return shelf
+    if isinstance(engine.pool, SingletonThreadPool | StaticPool):
+        return None  # SQLite in memory: a connection of our own would be another database
+    shelf = _shelves[engine] = _Shelf(engine)
+    return shelf
+
+
+def read_one(engine: Engine, statement, parameters: dict):
+    """The one row (or None) `statement` selects with `parameters`, outside any transaction.
+
+    `parameters` maps bind parameter names to plain values the driver takes as they are.
+    """
+    dispatch = engine.dispatch
+    listened = dispatch.before_cursor_execute or dispatch.after_cursor_execute
+    shelf = None if listened else _shelf_for(engine)
+    if shelf is None:
+        return _read_with_sqlalchemy(engine, statement, parameters)
+    compiled = shelf.compiled_for(statement)
+    arguments = compiled.arguments(parameters)
+    for attempt in (1, 2):
+        generation, connection = shelf.take()
+        try:
+            values = _fetch(connection, compiled.sql, arguments)
+        except engine.dialect.loaded_dbapi.Error as error:
+            lost = engine.dialect.is_disconnect(error, connection, None)
+            _close_quietly(connection)
+            if not lost or attempt == 2:
+                raise
+            # The server restarted or dropped idle connections: a read may simply be retried.
+            log.warning("hot read: connection lost (%s); retrying on a new one", error)
+            shelf.close_all()
+            continue
+        except BaseException:
+            _close_quietly(connection)
+            raise
+        shelf.give_back(generation, connection)
+        return None if values is None else compiled.row(values)
+
+
+def _fetch(connection, sql: str, arguments):
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql, arguments)
+        return cursor.fetchone()
+    finally:
+        cursor.close()  # ends SQLite's read of the statement, so no snapshot stays open
+
+
+def _close_quietly(connection) -> None:
+    try:
+        connection.close()
+    except Exception:  # noqa: BLE001  (it is being thrown away because it failed)
+        log.debug("closing a failed hot-read connection failed", exc_info=True)
+
+
+def _read_with_sqlalchemy(engine: Engine, statement, parameters: dict):
+    """The same read through SQLAlchemy's execution (events fire; any pool works)."""
+    with engine.connect() as connection:
+        if connection.dialect.name != "postgresql":
+            return connection.execute(statement, parameters).one_or_none()
+        driver = connection.connection.driver_connection
+        driver.autocommit = True  # one round trip: no BEGIN, no ROLLBACK on return
+        try:
+            return connection.execute(statement, parameters).one_or_none()
+        finally:
+            driver.autocommit = False
