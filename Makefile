@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test setup setup-dev lint bench-grid bench-token bench-api clean
+.PHONY: run test setup setup-dev lint wrk bench bench-grid bench-token bench-api clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -42,17 +42,24 @@ lint: setup-dev
 bench-grid: setup-dev
 	$(BIN)/python benchmarks/grid_bench.py $(BENCH_ARGS)
 
-# Token endpoint vs a bare RS256-signing Flask endpoint, gunicorn -w 2 each, on 127.0.0.1;
-# SQLite by default, PostgreSQL with BENCH_DATABASE_URI=postgresql+psycopg://…
-bench-token: setup-dev
-	$(BIN)/python benchmarks/token_bench.py $(if $(BENCH_DATABASE_URI),--database-uri $(BENCH_DATABASE_URI))
+# wrk (Debian's package) loads the servers in the HTTP benchmarks; installed here when missing.
+wrk:
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 
-# Requests/s of GET /admin/api/me under gunicorn (2 workers) beside a bare Flask hello, on SQLite;
-# also on PostgreSQL when BENCH_DATABASE_URI names an empty database.
-bench-api: setup-dev
-	-$(BIN)/python benchmarks/api_bench.py $(BENCH_ARGS)
+# Token endpoint vs a bare RS256-signing Flask endpoint, gunicorn -w 2 each, wrk on 127.0.0.1;
+# SQLite, then PostgreSQL too when BENCH_DATABASE_URI=postgresql+psycopg://… is set.
+bench-token: setup-dev wrk
+	$(BIN)/python benchmarks/token_bench.py $(BENCH_ARGS)
+	@if [ -n "$(BENCH_DATABASE_URI)" ]; then \
+		$(BIN)/python benchmarks/token_bench.py --database-uri "$(BENCH_DATABASE_URI)" $(BENCH_ARGS); fi
+
+# GET /admin/api/me with a valid token vs a bare Flask hello, the same way.
+bench-api: setup-dev wrk
+	$(BIN)/python benchmarks/api_bench.py $(BENCH_ARGS)
 	@if [ -n "$(BENCH_DATABASE_URI)" ]; then \
 		$(BIN)/python benchmarks/api_bench.py --database-uri "$(BENCH_DATABASE_URI)" $(BENCH_ARGS); fi
+
+bench: bench-token bench-api
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -22,6 +22,9 @@ DEFAULTS = {
     "OAUTH_PRIVATE_KEY_PATH": "var/oauth_private.key",
     "OAUTH_PUBLIC_KEY_PATH": "var/oauth_public.key",
     "OAUTH_ACCESS_TOKEN_TTL": 3600,
+    # How often (seconds) a process looks whether the key files changed (another process ran
+    # `oauth keys generate` or `rotate`, or a file went missing); its own changes count at once.
+    "OAUTH_KEYS_RECHECK_SECONDS": 1,
     # Issuer claim of access tokens; empty means the URL the request came to.
     "OAUTH_ISSUER": "",
     # Pepper for the keyed hash of client secrets; empty means derived from SECRET_KEY.

@@ -50,6 +50,8 @@ def base_config(uri: str, **overrides) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "MAIL_SERVER": "",
+        # Tests change key files behind the app's back and expect the very next request to see it.
+        "OAUTH_KEYS_RECHECK_SECONDS": 0,
     }
     config.update(overrides)
     return config

@@ -11,7 +11,13 @@ import logging
 from flask import g, request
 
 from ..models.oauth import BACKEND
-from ..services.tokens import InvalidToken, VerifiedToken, audience_for, verify_access_token
+from ..services.tokens import (
+    InvalidToken,
+    VerifiedToken,
+    audience_for,
+    current_issuer,
+    verify_access_token,
+)
 from .documents import document
 
 log = logging.getLogger(__name__)
@@ -89,7 +95,9 @@ def authenticate(kind: str) -> VerifiedToken:
         raise BearerError(missing_token())
     try:
         # Backend views act as the owner: read the owner with the currency check, one query.
-        return verify_access_token(token, audience_for(kind), with_owner=kind == BACKEND)
+        issuer = current_issuer()
+        audience = audience_for(kind, issuer)
+        return verify_access_token(token, audience, with_owner=kind == BACKEND, issuer=issuer)
     except InvalidToken as error:
         # The reason stays in the log; the caller learns nothing about it.
         log.info("API %s %s: token refused (%s)", request.method, request.path, error)

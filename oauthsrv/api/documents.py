@@ -3,9 +3,10 @@
 Attribute names are camelCase and resource types plural lower-case, as Oro's API spells them.
 """
 
+import json
 from datetime import datetime
 
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, request, url_for
 
 from ..errors import JSON_API
 from ..models import CustomerUser, OAuthApplication, Organization, User
@@ -26,11 +27,10 @@ class ParameterError(ValueError):
 
 
 def document(body: dict, status: int = 200):
-    """A response holding a JSON:API document."""
-    response = jsonify(body)
-    response.status_code = status
-    response.content_type = JSON_API
-    return response
+    """A response holding a JSON:API document (compact, keys sorted, as jsonify writes it)."""
+    # Built directly: jsonify, then replacing its content type, cost twice as much.
+    text = json.dumps(body, separators=(",", ":"), sort_keys=True)
+    return current_app.response_class(text, status=status, content_type=JSON_API)
 
 
 def parameter_error(error: ParameterError):

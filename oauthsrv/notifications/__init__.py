@@ -26,11 +26,11 @@ def retry_due_messages(response):
     Only back-office requests do it: token and API requests are the hot paths, and a delivery
     attempt (SMTP) inside one would stall a machine client for seconds.
     """
+    if is_machine_path(request.path):
+        return response
     state = current_app.extensions["notifications"]
     now = time.monotonic()
     if now < state["next_poll"] or request.endpoint == "static":
-        return response
-    if is_machine_path(request.path):
         return response
     state["next_poll"] = now + current_app.config["MAIL_OUTBOX_POLL_INTERVAL"]
     outbox.deliver_safely(limit=current_app.config["MAIL_OUTBOX_BATCH"])

@@ -243,10 +243,8 @@ def failure_limits(client_id: str | None, ip: str) -> list[tuple[str, str, int, 
 def json_response(status: int, payload, headers: dict | None = None) -> Response:
     """A JSON response that no cache keeps."""
     body = json.dumps(payload, separators=(",", ":"))
-    response = Response(body, status=status, mimetype="application/json")
-    response.headers.update(NO_STORE)
-    response.headers.update(headers or {})
-    return response
+    header_list = [*NO_STORE.items(), *(headers or {}).items()]
+    return Response(body, status=status, headers=header_list, mimetype="application/json")
 
 
 def error_response(error: OAuth2Error) -> Response:

@@ -7,7 +7,13 @@ from ..services import keys, tokens
 from ..services.scopes import all_scopes
 from . import bp
 from .requests import PayloadTooLarge
-from .server import AUTH_METHODS, current_server, error_response, json_response
+from .server import (
+    AUTH_METHODS,
+    NO_STORE,
+    current_server,
+    error_response,
+    json_response,
+)
 
 TOKEN_PATH = "/oauth2-token"
 INTROSPECTION_PATH = "/oauth2-token/introspect"
@@ -96,13 +102,13 @@ def allowed_origin() -> str | None:
 @bp.after_request
 def add_cors_headers(response):
     """Let allow-listed browser origins read the answer; no credentials (cookies) are allowed."""
-    origin = allowed_origin()
-    if origin:
-        response.headers["Access-Control-Allow-Origin"] = origin
     if current_app.config["OAUTH_CORS_ORIGINS"]:
+        origin = allowed_origin()
+        if origin:
+            response.headers["Access-Control-Allow-Origin"] = origin
         response.vary.add("Origin")
     if request.path in POST_PATHS:
-        response.headers.update({"Cache-Control": "no-store", "Pragma": "no-cache"})
+        response.headers.update(NO_STORE)
     return response
 
 

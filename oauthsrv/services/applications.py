@@ -1,5 +1,6 @@
 """OAuth applications: credentials, creation and the changes a back-office user or CLI makes."""
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -35,8 +36,13 @@ def _pepper() -> bytes:
     configured = current_app.config.get("OAUTH_SECRET_PEPPER")
     if configured:
         return configured.encode()
-    secret_key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret_key, b"oauthsrv client secret pepper", hashlib.sha256).digest()
+    return _derived_pepper(current_app.config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=8)
+def _derived_pepper(secret_key: str) -> bytes:
+    # Remembered: every token request verifies a secret, and this HMAC never changes.
+    return hmac.new(secret_key.encode(), b"oauthsrv client secret pepper", hashlib.sha256).digest()
 
 
 def hash_client_secret(secret: str) -> str:

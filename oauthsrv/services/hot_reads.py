@@ -43,10 +43,12 @@ class _Compiled:
         self.positional = compiled.positiontup
         names = list(statement.selected_columns.keys())
         self.row_type = namedtuple("HotRow", names)
-        self.processors = [
+        processors = [
             column.type._cached_result_processor(dialect, None)
             for column in statement.selected_columns
         ]
+        # Only the columns whose driver value needs converting (on SQLite: booleans, datetimes).
+        self.conversions = [(i, process) for i, process in enumerate(processors) if process]
 
     def arguments(self, parameters: dict):
         if self.positional is not None:
@@ -54,10 +56,10 @@ class _Compiled:
         return parameters
 
     def row(self, values):
-        return self.row_type._make(
-            value if process is None else process(value)
-            for process, value in zip(self.processors, values, strict=True)
-        )
+        values = list(values)
+        for index, process in self.conversions:
+            values[index] = process(values[index])
+        return self.row_type._make(values)
 
 
 class _Shelf:

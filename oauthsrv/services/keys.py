@@ -78,6 +78,7 @@ def _write_atomically(path: Path, data: bytes, mode: int) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, path)
+        _recheck_now()
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -101,6 +102,7 @@ def generate_keys(force: bool = False) -> tuple[Path, Path]:
     _write_pair(private_path, public_path)
     if force:
         previous_keys_path().unlink(missing_ok=True)
+        _recheck_now()
     log.info("signing keys generated: %s, %s", private_path, public_path)
     return private_path, public_path
 
@@ -192,7 +194,13 @@ def key_id(public_key: rsa.RSAPublicKey) -> str:
 
 # Parsing a PEM costs tens of milliseconds, so keys are cached per process and re-read only when
 # a file's identity (mtime, size, inode) changes, e.g. after `oauth keys generate` or `rotate`.
-_cache: dict = {"stamp": None, "keys": KeySet(None, {})}
+# The three stats that notice it run at most every OAUTH_KEYS_RECHECK_SECONDS (they cost ~50 µs of
+# a token request in context), and at once after this process wrote key files itself.
+_cache: dict = {"stamp": None, "keys": KeySet(None, {}), "recheck_at": 0.0}
+
+
+def _recheck_now() -> None:
+    _cache["recheck_at"] = 0.0
 
 
 def _stamp(paths: tuple[Path, ...]) -> tuple:
@@ -214,16 +222,21 @@ def _watched_paths() -> tuple[Path, Path, Path]:
     if _cache.get("signature") != signature:
         _cache["paths"] = (*key_paths(), previous_keys_path())
         _cache["signature"] = signature
+        _recheck_now()
     return _cache["paths"]
 
 
 def load_key_set() -> KeySet:
     """The active signing key and every published public key, cached per process."""
     paths = _watched_paths()
+    now = time.monotonic()
+    if now < _cache["recheck_at"]:
+        return _cache["keys"]
     stamp = _stamp(paths)
     if stamp != _cache["stamp"]:
         _cache["keys"] = _read_key_set(*paths)
         _cache["stamp"] = stamp
+    _cache["recheck_at"] = now + float(current_app.config["OAUTH_KEYS_RECHECK_SECONDS"])
     return _cache["keys"]
 
 

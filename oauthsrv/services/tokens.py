@@ -334,7 +334,9 @@ def touch_last_used(state: ClientState) -> None:
 # -- verification -----------------------------------------------------------------------------
 
 
-def decode_access_token(token: str, audience: str | list[str] | None = None) -> dict:
+def decode_access_token(
+    token: str, audience: str | list[str] | None = None, issuer: str | None = None
+) -> dict:
     """The claims of a well-formed token signed by one of our published keys (RS256 only).
 
     Checks `typ`, `kid`, signature, `iss`, `aud` (default: either API), `exp`/`nbf`/`iat` with
@@ -343,7 +345,7 @@ def decode_access_token(token: str, audience: str | list[str] | None = None) -> 
     """
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidToken("malformed token")
-    issuer = current_issuer()
+    issuer = issuer or current_issuer()
     if audience is None:
         audience = [audience_for(kind, issuer) for kind in API_PATHS]
     audiences = (audience,) if isinstance(audience, str) else tuple(audience)
@@ -413,14 +415,17 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def verify_access_token(token: str, audience: str, with_owner: bool = False) -> VerifiedToken:
+def verify_access_token(
+    token: str, audience: str, with_owner: bool = False, issuer: str | None = None
+) -> VerifiedToken:
     """A valid and current access token for `audience` (see audience_for), else InvalidToken.
 
     One indexed query besides the signature check: application, owner, membership, revocation.
     With `with_owner` the same query also reads the owner's and organization's columns
-    (VerifiedToken.owner_row), so the backend API needs no second query.
+    (VerifiedToken.owner_row), so the backend API needs no second query. `issuer`: the
+    caller's current_issuer(), when it has it already.
     """
-    claims = decode_access_token(token, audience)
+    claims = decode_access_token(token, audience, issuer)
     state = load_client_state(claims["client_id"], claims["jti"], with_owner)
     _check_current(state, claims, audience)
     return VerifiedToken(

@@ -50,6 +50,27 @@ def test_rotation_keeps_old_tokens_valid_and_signs_new_ones_with_the_new_key(
             assert tokens.verify_access_token(token, tokens.audience_for("backend"))
 
 
+def test_own_key_commands_count_at_once_even_between_rechecks(app, client, backend):
+    app.config["OAUTH_KEYS_RECHECK_SECONDS"] = 3600
+    old_token = issue(client, backend)
+    new_key = keys.rotate_keys(token_ttl=3600)
+    assert kid_of(issue(client, backend)) == new_key.kid
+    keys.generate_keys(force=True)
+    assert kid_of(issue(client, backend)) not in (new_key.kid, kid_of(old_token))
+
+
+def test_files_changed_elsewhere_are_noticed_after_the_recheck_interval(
+    app, client, backend, key_paths
+):
+    app.config["OAUTH_KEYS_RECHECK_SECONDS"] = 1.0
+    assert client.post(TOKEN_PATH, data={**GRANT, **backend.body}).status_code == 200
+    key_paths[0].unlink()  # as if another host's operator removed it
+    still_cached = client.post(TOKEN_PATH, data={**GRANT, **backend.body})
+    time.sleep(1.1)
+    noticed = client.post(TOKEN_PATH, data={**GRANT, **backend.body})
+    assert (still_cached.status_code, noticed.status_code) == (200, 503)
+
+
 def test_retired_keys_leave_the_jwks_once_their_tokens_expired(app, client, backend):
     old_token = issue(client, backend)
     keys.rotate_keys(token_ttl=3600)
