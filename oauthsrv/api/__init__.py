@@ -31,5 +31,8 @@ def no_store(response):
         headers["Pragma"] = "no-cache"
         # Set as text: `response.vary` parses and re-serializes a header set (~15 µs a call).
         vary = headers.get("Vary")
-        headers["Vary"] = f"{vary}, Authorization" if vary else "Authorization"
+        if not vary:
+            headers["Vary"] = "Authorization"
+        elif "authorization" not in vary.lower():
+            headers["Vary"] = f"{vary}, Authorization"
     return response
