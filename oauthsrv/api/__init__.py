@@ -5,6 +5,7 @@ from flask import Blueprint
 
 from ..errors import wants_json
 from ..extensions import csrf
+from ..security import MachineResponse
 
 backend_bp = Blueprint("api_backend", __name__, url_prefix="/admin/api")
 frontend_bp = Blueprint("api_frontend", __name__, url_prefix="/api")
@@ -25,7 +26,7 @@ def init_app(app) -> None:
 
 def no_store(response):
     """API answers hold personal data and depend on the token: never cached."""
-    if wants_json():
+    if not isinstance(response, MachineResponse) and wants_json():  # documents come with it
         headers = response.headers
         headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"

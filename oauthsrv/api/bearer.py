@@ -8,7 +8,7 @@ is never looked at: the API blueprints swap it for a null session before any vie
 import functools
 import logging
 
-from flask import g, request
+from flask import Request, g, request
 
 from ..models.oauth import BACKEND
 from ..services.tokens import (
@@ -69,28 +69,29 @@ def _refusal(status: int, title: str, detail: str, code: str | None, extra: str 
     return response
 
 
-def bearer_token() -> str | None:
+def bearer_token(current: Request) -> str | None:
     """The token of an `Authorization: Bearer` header (scheme case-insensitive), else None."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    scheme, _, token = current.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer":
         return None
     return token.strip()
 
 
-def sent_elsewhere() -> bool:
+def sent_elsewhere(current: Request) -> bool:
     """Whether the request carries an access_token parameter outside the header."""
-    if TOKEN_PARAMETER in request.args:
+    if current.query_string and TOKEN_PARAMETER in current.args:
         return True
-    return request.mimetype == "application/x-www-form-urlencoded" and (
-        TOKEN_PARAMETER in request.form
+    return current.mimetype == "application/x-www-form-urlencoded" and (
+        TOKEN_PARAMETER in current.form
     )
 
 
 def authenticate(kind: str) -> VerifiedToken:
     """The verified token of this request for the API of `kind`; raise BearerError otherwise."""
-    if sent_elsewhere():
+    current = request._get_current_object()  # the request itself: read several times below
+    if sent_elsewhere(current):
         raise BearerError(token_elsewhere())
-    token = bearer_token()
+    token = bearer_token(current)
     if token is None:
         raise BearerError(missing_token())
     try:

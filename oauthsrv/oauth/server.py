@@ -26,6 +26,7 @@ from flask import Response, current_app, g
 from flask import request as flask_request
 
 from .. import throttle
+from ..security import machine_response
 from ..services import tokens
 from . import requests
 
@@ -33,7 +34,6 @@ log = logging.getLogger("oauthsrv.oauth")
 
 AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 REALM = 'Basic realm="oauthsrv"'
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 # Fixed texts: an error never echoes the client's input nor says which check failed.
 DESCRIPTIONS = {
     "invalid_request": "The request is malformed.",
@@ -158,17 +158,19 @@ class OAuthServer(AuthorizationServer):
     def respond(self, endpoint: str, required: tuple[str, ...] = ()) -> Response:
         """Answer one request to `endpoint` ("token", "introspection" or "revocation")."""
         g.oauth_outcome = None
+        # The request itself, not the context-local proxy: parsing reads a dozen of its attributes.
+        request = flask_request._get_current_object()
         try:
-            oauth_request = requests.parse(flask_request, required)
+            oauth_request = requests.parse(request, required)
         except OAuth2Error as error:
             response = self.handle_error_response(None, error)
-            log_outcome(endpoint, None)
+            log_outcome(endpoint, None, request.remote_addr)
             return response
         if endpoint == "token":
             response = self.create_token_response(oauth_request)
         else:
             response = self.create_endpoint_response(endpoint, oauth_request)
-        log_outcome(endpoint, oauth_request)
+        log_outcome(endpoint, oauth_request, oauth_request.remote_addr)
         return response
 
     def create_oauth2_request(self, request):
@@ -243,8 +245,7 @@ def failure_limits(client_id: str | None, ip: str) -> list[tuple[str, str, int, 
 def json_response(status: int, payload, headers: dict | None = None) -> Response:
     """A JSON response that no cache keeps."""
     body = json.dumps(payload, separators=(",", ":"))
-    header_list = [*NO_STORE.items(), *(headers or {}).items()]
-    return Response(body, status=status, headers=header_list, mimetype="application/json")
+    return machine_response(body, status, "application/json", (headers or {}).items())
 
 
 def error_response(error: OAuth2Error) -> Response:
@@ -262,7 +263,7 @@ def error_response(error: OAuth2Error) -> Response:
     return json_response(status, body, headers)
 
 
-def log_outcome(endpoint: str, oauth_request) -> None:
+def log_outcome(endpoint: str, oauth_request, ip: str | None) -> None:
     """One line per request: endpoint, client id, outcome, IP and UTC time; never a secret."""
     client_id = oauth_request.attempted_client_id if oauth_request is not None else None
     log.info(
@@ -270,7 +271,7 @@ def log_outcome(endpoint: str, oauth_request) -> None:
         endpoint,
         (client_id or "")[:64],
         g.get("oauth_outcome") or "error",
-        flask_request.remote_addr,
+        ip,
         datetime.now(UTC).isoformat(timespec="seconds"),
     )
 

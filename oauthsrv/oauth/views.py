@@ -3,13 +3,13 @@
 from flask import current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from ..security import NO_STORE, MachineResponse
 from ..services import keys, tokens
 from ..services.scopes import all_scopes
 from . import bp
 from .requests import PayloadTooLarge
 from .server import (
     AUTH_METHODS,
-    NO_STORE,
     current_server,
     error_response,
     json_response,
@@ -107,8 +107,8 @@ def add_cors_headers(response):
         if origin:
             response.headers["Access-Control-Allow-Origin"] = origin
         response.vary.add("Origin")
-    if request.path in POST_PATHS:
-        response.headers.update(NO_STORE)
+    if request.path in POST_PATHS and not isinstance(response, MachineResponse):
+        response.headers.update(dict(NO_STORE))  # preflights and Werkzeug's own errors
     return response
 
 

@@ -129,7 +129,8 @@ def current_issuer() -> str:
     configured = current_app.config.get("OAUTH_ISSUER")
     if configured:
         return configured.rstrip("/")
-    return f"{request.scheme}://{request.host}{request.root_path}".rstrip("/")
+    current = request._get_current_object()  # one context lookup instead of three
+    return f"{current.scheme}://{current.host}{current.root_path}".rstrip("/")
 
 
 def audience_for(kind: str, issuer: str | None = None) -> str:
