@@ -38,7 +38,9 @@ class ClientRequest(OAuth2Request):
     def __init__(self, flask_request: Request, data: dict[str, str], credentials, via_header):
         # Authlib refuses plain HTTP except on loopback; it needs scheme and host, not the query.
         uri = f"{flask_request.scheme}://{flask_request.host}{flask_request.path}"
-        super().__init__(flask_request.method, uri, headers=flask_request.headers)
+        super().__init__(flask_request.method, uri)
+        # Set after: Authlib's `headers or {}` would count the environ's headers one by one.
+        self.headers = flask_request.headers
         self.payload = BasicOAuth2Payload(data)
         self.credentials: tuple[str | None, str | None] = credentials
         self.via_header: bool = via_header
