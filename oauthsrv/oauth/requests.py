@@ -66,8 +66,7 @@ def parse(flask_request: Request, required: tuple[str, ...] = ()) -> ClientReque
     missing = [name for name in required if not data.get(name)]
     if missing:
         raise BadRequest(f"Missing parameter: {missing[0]}.")
-    query = flask_request.query_string
-    if query and any(name in flask_request.args for name in CREDENTIAL_NAMES):
+    if flask_request.query_string and any(name in flask_request.args for name in CREDENTIAL_NAMES):
         raise BadRequest("Client credentials are not accepted in the query string.")
     data = merge_scopes(data)
     authorization = flask_request.headers.get("Authorization")

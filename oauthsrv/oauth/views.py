@@ -8,12 +8,7 @@ from ..services import keys, tokens
 from ..services.scopes import all_scopes
 from . import bp
 from .requests import PayloadTooLarge
-from .server import (
-    AUTH_METHODS,
-    current_server,
-    error_response,
-    json_response,
-)
+from .server import AUTH_METHODS, current_server, error_response, json_response
 
 TOKEN_PATH = "/oauth2-token"
 INTROSPECTION_PATH = "/oauth2-token/introspect"

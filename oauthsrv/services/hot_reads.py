@@ -20,8 +20,8 @@ would be another database), and for statements this module cannot run as they ar
 import logging
 import os
 import threading
+import weakref
 from collections import namedtuple
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -66,7 +66,9 @@ class _Shelf:
     """The idle connections of one engine for hot reads, outside its pool."""
 
     def __init__(self, engine: Engine):
-        self.engine = engine
+        # Weak: the shelf is the value of a WeakKeyDictionary keyed by this engine.
+        self.engine_ref = weakref.ref(engine)
+        self.dialect = engine.dialect
         self.idle: list = []
         self.compiled: dict = {}
         self.lock = threading.Lock()
@@ -75,11 +77,11 @@ class _Shelf:
         event.listen(engine, "engine_disposed", self.close_all)
 
     def take(self):
-        try:
-            generation, connection = self.idle.pop()
-        except IndexError:
-            return self.generation, self.open()
-        return generation, connection
+        with self.lock:
+            if self.idle:
+                return self.idle.pop()
+            generation = self.generation
+        return generation, self.open()
 
     def give_back(self, generation: int, connection) -> None:
         with self.lock:
@@ -90,10 +92,10 @@ class _Shelf:
 
     def open(self):
         """A new connection from the engine (its connect events run), detached from the pool."""
-        proxied = self.engine.raw_connection()
+        proxied = self.engine_ref().raw_connection()
         proxied.detach()  # closing it now closes the DBAPI connection itself
         connection = proxied.dbapi_connection
-        if self.engine.dialect.name == "postgresql":
+        if self.dialect.name == "postgresql":
             connection.autocommit = True
         return connection
 
@@ -109,11 +111,11 @@ class _Shelf:
     def compiled_for(self, statement) -> _Compiled:
         compiled = self.compiled.get(statement)
         if compiled is None:
-            compiled = self.compiled[statement] = _Compiled(statement, self.engine.dialect)
+            compiled = self.compiled[statement] = _Compiled(statement, self.dialect)
         return compiled
 
 
-_shelves: "WeakKeyDictionary[Engine, _Shelf]" = WeakKeyDictionary()
+_shelves: "weakref.WeakKeyDictionary[Engine, _Shelf]" = weakref.WeakKeyDictionary()
 
 
 def _shelf_for(engine: Engine) -> _Shelf | None:
