@@ -10,6 +10,7 @@ slower (docs/tokens.md, "Performance"). Everything started here is stopped at th
 benchmark's organization, user and application are removed again.
 """
 
+import argparse
 import os
 import re
 import secrets
@@ -17,6 +18,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,3 +203,38 @@ def report(title: str, results: dict[str, list[Measurement]], floor: str, ours: 
 
 def database_label(uri: str) -> str:
     return "PostgreSQL" if uri.startswith("postgresql") else "SQLite"
+
+
+def main(doc: str, name: str, floor_app: str, seconds: float, target: float, targets_for) -> int:
+    """Run one benchmark from the command line: our app beside `floor_app`, then the report.
+
+    `targets_for(ours_port, floor_port, client_id, secret, workdir)` returns the floor's Target
+    and ours, in that order. Exit status 1 when any response was an error.
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--database-uri", help="default: SQLite in a temporary directory")
+    parser.add_argument("--seconds", type=float, default=seconds, help="length of each round")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per server")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix=f"{name}-bench-") as tmp:
+        workdir = Path(tmp)
+        uri = args.database_uri or f"sqlite:///{workdir / 'bench.db'}"
+        env = server_env(workdir, uri)
+        tag = f"bench-{secrets.token_hex(4)}"
+        client_id, secret = prepare(env, tag)
+        ours_port, floor_port = free_port(), free_port()
+        servers = [
+            start_gunicorn("wsgi:app", ours_port, env, workdir / "ours.log"),
+            start_gunicorn(floor_app, floor_port, env, workdir / "floor.log"),
+        ]
+        try:
+            floor, ours = targets_for(ours_port, floor_port, client_id, secret, workdir)
+            results = alternate([floor, ours], args.rounds, args.seconds)
+        finally:
+            stop(servers)
+            cleanup(tag)
+    title = (
+        f"{name} benchmark: gunicorn -w {WORKERS}, wrk {CONNECTIONS} connections, "
+        f"{args.rounds} x {args.seconds:g} s each, database {database_label(uri)}"
+    )
+    return 0 if report(title, results, floor.name, ours.name, target) else 1
