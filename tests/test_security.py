@@ -69,6 +69,34 @@ def test_security_headers_on_pages(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def machine_answers(client, creds) -> dict:
+    """Token-endpoint and API answers, which are built with their headers (MachineResponse)."""
+    grant = {"grant_type": "client_credentials"}
+    issued = client.post("/oauth2-token", data={**grant, **creds.body})
+    bearer = {"Authorization": f"Bearer {issued.get_json()['access_token']}"}
+    return {
+        "token issued": issued,
+        "token refused": client.post("/oauth2-token", data={**grant, "client_id": "x"}),
+        "API document": client.get("/admin/api/me", headers=bearer),
+        "API refusal": client.get("/admin/api/me"),
+    }
+
+
+def test_machine_answers_carry_the_security_headers_and_no_store(client, backend):
+    answers = machine_answers(client, backend)
+    assert [answers[name].status_code for name in answers] == [200, 401, 200, 401]
+    assert answers["API document"].headers["Vary"] == "Authorization"
+    for name, response in answers.items():
+        assert response.headers["Cache-Control"] == "no-store", name
+        assert response.headers["Pragma"] == "no-cache", name
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], name
+        assert response.headers["X-Frame-Options"] == "DENY", name
+        assert response.headers["X-Content-Type-Options"] == "nosniff", name
+        # Built once: no header twice (the app-wide hooks leave these answers alone).
+        names = [key.lower() for key, _ in response.headers]
+        assert len(names) == len(set(names)), name
+
+
 def test_session_cookie_is_httponly_and_lax(client):
     cookie = client.get("/admin/login").headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie

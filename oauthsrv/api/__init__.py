@@ -26,14 +26,10 @@ def init_app(app) -> None:
 
 def no_store(response):
     """API answers hold personal data and depend on the token: never cached."""
-    if not isinstance(response, MachineResponse) and wants_json():  # documents come with it
-        headers = response.headers
-        headers["Cache-Control"] = "no-store"
-        headers["Pragma"] = "no-cache"
-        # Set as text: `response.vary` parses and re-serializes a header set (~15 µs a call).
-        vary = headers.get("Vary")
-        if not vary:
-            headers["Vary"] = "Authorization"
-        elif "authorization" not in vary.lower():
-            headers["Vary"] = f"{vary}, Authorization"
+    if isinstance(response, MachineResponse):
+        return response  # JSON:API documents are built with these headers (documents.py)
+    if wants_json():  # the API's error pages, the OpenAPI document, automatic OPTIONS answers
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+        response.vary.add("Authorization")
     return response

@@ -170,7 +170,7 @@ class OAuthServer(AuthorizationServer):
             response = self.create_token_response(oauth_request)
         else:
             response = self.create_endpoint_response(endpoint, oauth_request)
-        log_outcome(endpoint, oauth_request, oauth_request.remote_addr)
+        log_outcome(endpoint, oauth_request, request.remote_addr)
         return response
 
     def create_oauth2_request(self, request):

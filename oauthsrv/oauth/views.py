@@ -103,7 +103,7 @@ def add_cors_headers(response):
             response.headers["Access-Control-Allow-Origin"] = origin
         response.vary.add("Origin")
     if request.path in POST_PATHS and not isinstance(response, MachineResponse):
-        response.headers.update(dict(NO_STORE))  # preflights and Werkzeug's own errors
+        response.headers.update(dict(NO_STORE))  # preflights and the HTML error page
     return response
 
 

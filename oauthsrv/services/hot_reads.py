@@ -13,8 +13,9 @@ outside any transaction (WAL: each read sees the last commit). Result values go 
 column types' own result processors, as SQLAlchemy would apply them.
 
 SQLAlchemy's own path is kept wherever it is the safer choice: when anything listens to the
-engine's cursor events (tracing, query counting), for SQLite in memory (a second connection
-would be another database), and for statements this module cannot run as they are.
+engine's cursor events (tracing, query counting), and for SQLite in memory (a second connection
+would be another database). A read that finds its connection dropped by the server is retried
+once on a new one.
 """
 
 import logging
