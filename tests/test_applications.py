@@ -607,3 +607,14 @@ class TestWithCsrf:
         assert client.post(f"{BASE}/new", data={"name": "Real"}, headers=headers).status_code == 200
         assert client.post(f"{BASE}/{application.id}/delete", headers=headers).status_code == 200
         assert [app.name for app in apps_of(user)] == ["Real"]
+
+
+def test_client_ids_never_start_with_a_dash(monkeypatch):
+    """A leading '-' reads as an option on the command line; such draws are thrown back."""
+    from oauthsrv.services import applications as service
+
+    draws = iter(["-91GqLeadingDash", "--another", "Fine-id_after"])
+    monkeypatch.setattr(service.secrets, "token_urlsafe", lambda size: next(draws))
+    assert service.generate_client_id() == "Fine-id_after"
+    monkeypatch.undo()
+    assert not any(service.generate_client_id().startswith("-") for _ in range(2000))

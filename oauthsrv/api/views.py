@@ -21,6 +21,9 @@ from .documents import (
 )
 from .openapi import openapi_response
 
+# The same words for every missing resource: a probe learns nothing about other organizations.
+NOT_FOUND = "Resource not found."
+
 
 @backend_bp.get("/me")
 @require_token(BACKEND, "profile:read")
@@ -42,14 +45,17 @@ def users_list():
     return paginated(query, user_resource)
 
 
-@backend_bp.get("/users/<int:user_id>")
+# A plain string in the rule, not <int:…>: a non-numeric id gets our 404 words, not the router's.
+@backend_bp.get("/users/<user_id>")
 @require_token(BACKEND, "users:read")
-def user_show(user_id: int):
+def user_show(user_id: str):
     """One user of the token's organization that the owner may see, else 404."""
     user, organization = acting_user()
-    shown = visibility.visible_user(user, organization.id, user_id)
+    if not (user_id.isascii() and user_id.isdigit()):
+        abort(404, description=NOT_FOUND)
+    shown = visibility.visible_user(user, organization.id, int(user_id))
     if shown is None:
-        abort(404)
+        abort(404, description=NOT_FOUND)
     return document({"data": user_resource(shown)})
 
 
@@ -74,7 +80,7 @@ def customer_me_show():
     """The acting customer user, their organization, the token's client id and scopes."""
     customer = visibility.acting_customer_user(current_token().owner_customer_user_id)
     if customer is None:  # deleted between verification and now
-        abort(404)
+        abort(404, description=NOT_FOUND)
     included = [organization_resource(customer.organization)]
     body = {"data": customer_user_resource(customer), "included": included}
     return document({**body, "meta": token_meta(current_token())})
@@ -87,7 +93,7 @@ def acting_user():
         return visibility.acting_user_from_state(token.owner_row)
     found = visibility.acting_user(token.owner_user_id, token.organization_id)
     if found is None:  # deleted between verification and now
-        abort(404)
+        abort(404, description=NOT_FOUND)
     return found
 
 

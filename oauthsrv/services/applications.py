@@ -23,8 +23,15 @@ SECRET_HASH_ALGORITHM = "hmac-sha256"
 
 
 def generate_client_id() -> str:
-    """A 192-bit random client id, URL-safe (no ':', '%' or '+')."""
-    return secrets.token_urlsafe(24)
+    """A 192-bit random client id, URL-safe (no ':', '%' or '+'), never starting with '-'.
+
+    A leading '-' (1 id in 64) reads as an option on a command line (`oauth apps deactivate -9…`);
+    drawing again keeps every id equally likely among those that qualify. Ids issued before
+    this rule keep working: nothing checks the first character of an incoming id.
+    """
+    while (client_id := secrets.token_urlsafe(24)).startswith("-"):
+        pass
+    return client_id
 
 
 def generate_client_secret() -> str:

@@ -107,7 +107,9 @@ def test_a_non_administrator_sees_only_themselves(live_server, staff, backend, t
     body = call(live_server.url, "/admin/api/users", token).json()
     assert [user["id"] for user in body["data"]] == [str(owner.id)]
     colleague = staff[1][0]
-    assert call(live_server.url, f"/admin/api/users/{colleague.id}", token).status_code == 404
+    hidden = call(live_server.url, f"/admin/api/users/{colleague.id}", token)
+    assert hidden.status_code == 404
+    assert hidden.json()["errors"][0]["detail"] == "Resource not found."
     shown = call(live_server.url, f"/admin/api/users/{owner.id}", token)
     assert shown.status_code == 200 and shown.json()["data"]["attributes"]["email"] == owner.email
 
@@ -117,6 +119,8 @@ def test_impossible_user_ids_are_404(live_server, backend, token_for, user_id):
     response = call(live_server.url, f"/admin/api/users/{user_id}", token_for(backend))
     assert response.status_code == 404
     assert response.headers["Content-Type"] == JSON_API
+    # Our words, the same for every miss; never Werkzeug's "check your spelling" text.
+    assert response.json()["errors"][0]["detail"] == "Resource not found."
 
 
 def test_an_administrator_reads_members_but_not_strangers(
