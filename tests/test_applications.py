@@ -1,5 +1,6 @@
 """The OAuth Applications section: grid, dialogs, row actions, access rules, secrets and CSRF."""
 
+import json
 import logging
 import re
 
@@ -25,6 +26,11 @@ def ann(make_user, auth):
     user = make_user(email="ann@example.com", name="Ann Example", orgs=("Acme",))
     auth.login("ann@example.com")
     return user
+
+
+def triggers(response) -> dict:
+    """The htmx events a response asks for (HX-Trigger as JSON)."""
+    return json.loads(response.headers["HX-Trigger"])
 
 
 def text_of(response) -> str:
@@ -197,7 +203,10 @@ def test_create_shows_the_credentials_once_and_stores_only_a_hash(client, ann, c
     )
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
-    assert response.headers["HX-Trigger"] == "apps-changed"
+    assert triggers(response) == {
+        "apps-changed": "",
+        "show-notice": "Application “Billing” created.",
+    }
     html = text_of(response)
     assert 'hx-history="false"' in html
     assert "shown only now and cannot be viewed again" in html
@@ -333,7 +342,8 @@ def test_edit_changes_name_status_and_scopes_but_not_organization_or_client_id(
         "organization_id": make_org("Other").id,
     }
     response = client.post(url, data=data, headers=HX)
-    assert response.status_code == 200 and response.headers["HX-Trigger"] == "apps-changed"
+    assert response.status_code == 200 and triggers(response)["apps-changed"] == ""
+    assert triggers(response)["show-notice"] == "Application “New Name” saved."
     assert text_of(response) == ""
     [application] = apps_of(ann)
     assert application.name == "New Name" and not application.is_active
@@ -362,11 +372,18 @@ def test_edit_validation_errors(client, ann, make_application, data, message):
 def test_deactivate_and_activate(client, ann, make_application):
     application, _ = make_application(ann, "Toggle")
     generation = application.generation
+    confirm = text_of(client.get(f"{BASE}/{application.id}/deactivate", headers=HX))
+    assert "Deactivate the application <strong>“Toggle”</strong>?" in confirm
+    assert "Every access token issued to it is revoked at once" in confirm
+    assert "Activating it again does not bring those tokens back" in confirm
+    assert apps_of(ann)[0].is_active  # the GET only asks
     response = client.post(f"{BASE}/{application.id}/deactivate", headers=HX)
-    assert response.status_code == 200 and response.headers["HX-Trigger"] == "apps-changed"
+    assert response.status_code == 200 and triggers(response)["apps-changed"] == ""
+    assert triggers(response)["show-notice"] == "Application “Toggle” deactivated."
     [application] = apps_of(ann)
     assert not application.is_active and application.generation == generation + 1
-    client.post(f"{BASE}/{application.id}/activate", headers=HX)
+    response = client.post(f"{BASE}/{application.id}/activate", headers=HX)
+    assert triggers(response)["show-notice"] == "Application “Toggle” activated."
     assert apps_of(ann)[0].is_active
 
 
@@ -382,6 +399,7 @@ def test_regenerate_secret_shows_the_new_one_once_and_the_old_stops_working(
     )  # GET changes nothing
     response = client.post(url, headers=HX)
     assert response.headers["Cache-Control"] == "no-store"
+    assert triggers(response)["show-notice"].startswith("New secret generated for “Rotate”")
     new_secret = shown_secret(text_of(response))
     [application] = apps_of(ann)
     assert applications.verify_client_secret(application, new_secret)
@@ -396,7 +414,8 @@ def test_delete_confirms_with_the_name_then_deletes(client, ann, make_applicatio
     assert "Delete the application <strong>“Doomed”</strong>?" in confirm
     assert len(apps_of(ann)) == 1
     response = client.post(url, headers=HX)
-    assert response.status_code == 200 and response.headers["HX-Trigger"] == "apps-changed"
+    assert response.status_code == 200 and triggers(response)["apps-changed"] == ""
+    assert triggers(response)["show-notice"] == "Application “Doomed” deleted."
     assert apps_of(ann) == []
 
 
@@ -434,7 +453,9 @@ def test_without_htmx_dialogs_are_pages_and_changes_redirect(client, ann, make_a
     [application] = apps_of(ann)
     response = client.post(f"{BASE}/{application.id}/deactivate")
     assert response.status_code == 303 and response.headers["Location"].endswith(BASE)
-    assert "Application “Plain” deactivated." in text_of(client.get(BASE))
+    page = text_of(client.get(BASE))
+    assert '<div id="notices" class="notices" role="status"' in page
+    assert "Application “Plain” deactivated." in page
 
 
 # ---- Who may do what ----

@@ -5,6 +5,7 @@ the section works without JavaScript. Every change is a POST (CSRF-checked by CS
 """
 
 import functools
+import json
 from dataclasses import dataclass
 
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
@@ -28,6 +29,12 @@ KEYS_MISSING = (
 )
 NAME_TAKEN = "An application with this name already exists in this organization."
 GRID_CHANGED = "apps-changed"  # htmx event: the grid reloads itself when it hears this
+NOTICE = "show-notice"  # htmx event: app.js puts its text in the page's role="status" region
+
+
+def grid_changed_trigger(message: str) -> str:
+    """HX-Trigger: refresh the grid and announce `message` (ASCII JSON: headers are Latin-1)."""
+    return json.dumps({GRID_CHANGED: "", NOTICE: message})
 
 
 @dataclass
@@ -79,15 +86,20 @@ def render_dialog(template: str, ctx: OwnerContext, status: int = 200, **context
 
 
 def changed(ctx: OwnerContext, message: str):
-    """After a change: htmx empties the dialog and refreshes the grid; a browser goes back."""
+    """After a change: htmx empties the dialog, refreshes the grid and announces `message`;
+    without JavaScript the browser goes back to the grid, which shows it as a flash."""
     if is_htmx():
-        return "", 200, {"HX-Trigger": GRID_CHANGED, "Vary": "HX-Request"}
+        return "", 200, {"HX-Trigger": grid_changed_trigger(message), "Vary": "HX-Request"}
     flash(message, "success")
     return redirect(ctx.url("apps_list"), 303)
 
 
-def show_secret(ctx: OwnerContext, application: OAuthApplication, secret: str, heading: str):
+def show_secret(
+    ctx: OwnerContext, application: OAuthApplication, secret: str, heading: str, message: str
+):
     """The one response that ever carries a client secret: never cached, never in history."""
+    if not is_htmx():
+        flash(message, "success")  # shown on the page that carries the secret
     response = render_dialog(
         "applications/_secret_modal.html",
         ctx,
@@ -96,7 +108,7 @@ def show_secret(ctx: OwnerContext, application: OAuthApplication, secret: str, h
         heading=heading,
     )
     response.headers["Cache-Control"] = "no-store"
-    response.headers["HX-Trigger"] = GRID_CHANGED
+    response.headers["HX-Trigger"] = grid_changed_trigger(message)
     return response
 
 
@@ -161,7 +173,8 @@ def app_new(ctx: OwnerContext):
         # IntegrityError: a concurrent Create took the name between our check and the insert.
         attach_error(form, error if isinstance(error, ValidationError) else name_taken())
         return render_dialog("applications/_new_modal.html", ctx, 422, form=form)
-    return show_secret(ctx, application, secret, "Application Created")
+    message = f"Application “{application.name}” created."
+    return show_secret(ctx, application, secret, "Application Created", message)
 
 
 def name_taken() -> ValidationError:
@@ -216,7 +229,10 @@ def app_activate(ctx: OwnerContext, app_id: int):
 
 
 def app_deactivate(ctx: OwnerContext, app_id: int):
-    """Deactivate an application; the tokens issued so far stop working."""
+    """Deactivate, after a confirmation: its tokens are revoked and reactivation won't revive them."""
+    if request.method == "GET":
+        application = ctx.get_application(app_id)
+        return render_dialog("applications/_deactivate_modal.html", ctx, application=application)
     return set_active(ctx, app_id, False)
 
 
@@ -228,7 +244,8 @@ def app_regenerate_secret(ctx: OwnerContext, app_id: int):
     if request.method == "GET":
         return render_dialog("applications/_regenerate_modal.html", ctx, application=application)
     secret = applications.regenerate_secret(application, actor=acting_user_description())
-    return show_secret(ctx, application, secret, "New Client Secret")
+    message = f"New secret generated for “{application.name}”; the old one no longer works."
+    return show_secret(ctx, application, secret, "New Client Secret", message)
 
 
 def app_delete(ctx: OwnerContext, app_id: int):
@@ -270,7 +287,7 @@ ROUTES = [
     ("/new", app_new, ["GET", "POST"]),
     ("/<int:app_id>/edit", app_edit, ["GET", "POST"]),
     ("/<int:app_id>/activate", app_activate, ["POST"]),
-    ("/<int:app_id>/deactivate", app_deactivate, ["POST"]),
+    ("/<int:app_id>/deactivate", app_deactivate, ["GET", "POST"]),
     ("/<int:app_id>/regenerate-secret", app_regenerate_secret, ["GET", "POST"]),
     ("/<int:app_id>/delete", app_delete, ["GET", "POST"]),
 ]

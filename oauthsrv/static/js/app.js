@@ -101,6 +101,17 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   }
 });
 
+// After a change the server asks (HX-Trigger show-notice) for a short confirmation: it goes into
+// the page's role="status" region, which screen readers announce, replacing the previous one.
+document.body.addEventListener("show-notice", (event) => {
+  const region = document.getElementById("notices");
+  if (!region) return;
+  const notice = document.createElement("div");
+  notice.className = "alert alert-success";
+  notice.textContent = event.detail.value;
+  region.replaceChildren(notice);
+});
+
 // Filter forms marked data-drop-empty leave empty fields out of the URL they push.
 document.addEventListener("htmx:configRequest", (event) => {
   if (!event.detail.elt.matches("form[data-drop-empty]")) return;
