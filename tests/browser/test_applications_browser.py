@@ -164,12 +164,21 @@ def test_row_actions_edit_deactivate_activate_regenerate_delete(
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_have_count(0)
     expect(row.locator("td.app-name")).to_have_text("Nightly Export v2")
+    notice = page.get_by_role("status").filter(has_text="saved")
+    expect(notice).to_have_text("Application “Nightly Export v2” saved.")
     assert "users:read" not in stored("Nightly Export v2").scope_list
 
     open_menu(page, "Nightly Export v2", "Deactivate")
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Every access token issued to it is revoked at once")
+    expect(dialog).to_contain_text("Activating it again does not bring those tokens back")
+    screenshot(page, "apps-deactivate-dialog")
+    dialog.get_by_role("button", name="Deactivate").click()
     expect(row.locator(".badge")).to_have_text("Inactive")
+    expect(page.locator("#notices")).to_have_text("Application “Nightly Export v2” deactivated.")
     open_menu(page, "Nightly Export v2", "Activate")
     expect(row.locator(".badge")).to_have_text("Active")
+    expect(page.locator("#notices")).to_have_text("Application “Nightly Export v2” activated.")
 
     open_menu(page, "Nightly Export v2", "Regenerate Secret")
     dialog = page.get_by_role("dialog")
@@ -181,12 +190,14 @@ def test_row_actions_edit_deactivate_activate_regenerate_delete(
     assert not verify_client_secret(stored("Nightly Export v2"), old_secret)
     close_dialog(dialog)
     assert new_secret not in page.content()
+    expect(page.locator("#notices")).to_contain_text("New secret generated for “Nightly Export v2”")
 
     open_menu(page, "Nightly Export v2", "Delete")
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Delete the application “Nightly Export v2”?")
     dialog.get_by_role("button", name="Delete").click()
     expect(page.locator("#apps-grid")).to_contain_text("No applications yet.")
+    expect(page.locator("#notices")).to_have_text("Application “Nightly Export v2” deleted.")
     assert stored("Nightly Export v2") is None
 
 
