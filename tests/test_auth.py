@@ -135,3 +135,70 @@ def test_passwords_are_stored_hashed(app, make_user):
     stored = app.extensions["sqlalchemy"].session.get(User, user.id).password_hash
     assert "correct-horse-battery" not in stored
     assert stored.startswith(("scrypt:", "pbkdf2:"))
+
+
+# ---- An expired session: say so, and come back to the same page after login ----
+
+SESSION_EXPIRED = "Your session has expired. Please log in again."
+
+
+def test_an_expired_session_says_so_and_returns_to_the_page(client, auth, make_user):
+    make_user(email="ann@example.com")
+    auth.login("ann@example.com")
+    with client.session_transaction() as session:
+        session.clear()  # what an expired or dropped session cookie leaves behind
+    response = client.get("/admin/profile?name=Sync&status=active")
+    assert response.status_code == 302
+    login_url = response.headers["Location"]
+    assert login_url.startswith("/admin/login?next=")
+    page = client.get(login_url).get_data(as_text=True)
+    assert SESSION_EXPIRED in page
+    logged_in = client.post(
+        login_url, data={"email": "ann@example.com", "password": "correct-horse-battery"}
+    )
+    assert logged_in.headers["Location"] == "/admin/profile?name=Sync&status=active"
+
+
+def test_a_first_visit_is_not_called_an_expired_session(client):
+    response = client.get("/admin/profile")
+    assert response.headers["Location"] == "/admin/login?next=/admin/profile"
+    assert SESSION_EXPIRED not in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_after_logout_the_login_page_does_not_talk_of_expiry(client, auth, make_user):
+    make_user(email="ann@example.com")
+    auth.login("ann@example.com")
+    auth.logout()
+    response = client.get("/admin/profile")
+    assert SESSION_EXPIRED not in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_htmx_requests_are_sent_to_log_in_and_back_to_their_page(client, auth, make_user):
+    make_user(email="ann@example.com")
+    auth.login("ann@example.com")
+    with client.session_transaction() as session:
+        session.clear()
+    headers = {"HX-Request": "true", "HX-Current-URL": "http://localhost/admin/profile?page=2"}
+    response = client.get("/admin/profile/applications?page=2", headers=headers)
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/admin/login?next=/admin/profile?page%3D2"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "/\t/evil.example/",
+        "/\n/evil.example/",
+        "javascript:alert(1)",
+        "evil.example",
+        "",
+    ],
+)
+def test_next_only_follows_same_site_paths(target):
+    from oauthsrv.auth.return_to import same_site_path
+
+    assert same_site_path(target) is None
+    assert same_site_path("/admin/profile?name=a//b") == "/admin/profile?name=a//b"

@@ -8,7 +8,7 @@ import functools
 import json
 from dataclasses import dataclass
 
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -229,7 +229,7 @@ def app_activate(ctx: OwnerContext, app_id: int):
 
 
 def app_deactivate(ctx: OwnerContext, app_id: int):
-    """Deactivate, after a confirmation: its tokens are revoked and reactivation won't revive them."""
+    """Deactivate after a confirmation: tokens are revoked; reactivation does not revive them."""
     if request.method == "GET":
         application = ctx.get_application(app_id)
         return render_dialog("applications/_deactivate_modal.html", ctx, application=application)
@@ -259,9 +259,7 @@ def app_delete(ctx: OwnerContext, app_id: int):
 
 
 def login_needed():
-    """Anonymous (e.g. the session expired): htmx is told to load the login page, not swap it."""
-    if is_htmx():
-        return "", 401, {"HX-Redirect": url_for("auth.login")}
+    """Anonymous (e.g. the session expired): to the login page (auth.return_to.login_needed)."""
     return current_app.login_manager.unauthorized()
 
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
 
-from . import views  # noqa: E402,F401  (registers the routes on bp)
+from . import return_to, views  # noqa: E402,F401  (the routes on bp, the login redirect)

@@ -7,6 +7,7 @@ from ..models import Organization
 from ..services.accounts import authenticate
 from . import bp
 from .forms import LoginForm, SwitchOrganizationForm
+from .return_to import forget_signed_in, remember_signed_in, same_site_path
 from .session import organization_at_login, switch_organization
 
 INVALID_CREDENTIALS = "Invalid email or password."
@@ -27,10 +28,8 @@ def _throttled_for(limits) -> int | None:
 
 
 def _safe_next(target: str | None) -> str:
-    """Follow ?next= only to a path on this site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("profile.show")
+    """Follow ?next= only to a path on this site (auth.return_to.same_site_path), else My User."""
+    return same_site_path(target) or url_for("profile.show")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -65,7 +64,7 @@ def login():
     organization = organization_at_login(user)
     if organization:
         switch_organization(user, organization)
-    return redirect(next_url)
+    return remember_signed_in(redirect(next_url))
 
 
 @bp.post("/logout")
@@ -75,7 +74,7 @@ def logout():
     logout_user()
     session.clear()
     flash("You have been logged out.", "info")
-    return redirect(url_for("auth.login"))
+    return forget_signed_in(redirect(url_for("auth.login")))
 
 
 @bp.post("/switch-organization")
