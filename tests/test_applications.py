@@ -639,3 +639,26 @@ def test_client_ids_never_start_with_a_dash(monkeypatch):
     assert service.generate_client_id() == "Fine-id_after"
     monkeypatch.undo()
     assert not any(service.generate_client_id().startswith("-") for _ in range(2000))
+
+
+def test_add_dialog_offers_every_scope_checked_and_keeps_the_choice(client, ann):
+    dialog = text_of(client.get(f"{BASE}/new", headers=HX))
+    for scope in ("profile:read", "users:read", "applications:read"):
+        assert f'checked id="scopes-' in dialog and f'value="{scope}"' in dialog
+    assert dialog.count("checked") >= 4  # Active and the three scopes
+    data = {"name": "Narrow", "is_active": "y", "scopes_offered": "1", "scopes": ["users:read"]}
+    assert client.post(f"{BASE}/new", data=data, headers=HX).status_code == 200
+    assert apps_of(ann)[0].scope_list == ["users:read"]
+
+
+def test_add_dialog_refuses_no_scope_at_all(client, ann):
+    data = {"name": "Nothing", "is_active": "y", "scopes_offered": "1"}
+    response = client.post(f"{BASE}/new", data=data, headers=HX)
+    assert response.status_code == 422 and "Select at least one scope." in text_of(response)
+    assert 'aria-describedby="scopes-errors"' in text_of(response)
+    assert apps_of(ann) == []
+
+
+def test_a_post_without_the_scope_checkboxes_allows_every_scope(client, ann):
+    assert client.post(f"{BASE}/new", data={"name": "Legacy"}, headers=HX).status_code == 200
+    assert apps_of(ann)[0].scope_list == ["profile:read", "users:read", "applications:read"]

@@ -1,7 +1,7 @@
 """The Add and Edit dialogs. Only these fields are read: anything else posted is ignored."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -15,16 +15,36 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def check_scopes(field) -> None:
+    """At least one scope, and only scopes the application's API offers."""
+    offered = {value for value, _ in field.choices}
+    if not field.data:
+        raise ValidationError("Select at least one scope.")
+    if not set(field.data) <= offered:
+        raise ValidationError("Choose among the scopes offered.")
+
+
 class NewApplicationForm(FlaskForm):
     # Removed by the view when there is nothing to choose, so a posted value is then ignored.
     organization_id = SelectField("Organization", coerce=int, validate_choice=False)
     # Trimming, length and uniqueness are the service's rules; its errors land on this field.
     name = StringField("Application Name", render_kw={"maxlength": MAX_NAME_LENGTH})
     is_active = BooleanField("Active", default=True)
+    # The view offers the owner's API scopes, all checked by default (as before the field).
+    scopes = MultiCheckboxField("Allowed Scopes", validate_choice=False)
+    # Sent by the dialog with the checkboxes: without it (a client posting only the name, as
+    # before scopes were offered here) the application gets every scope; with it, none
+    # checked is an error, not "all".
+    scopes_offered = HiddenField(default="1")
 
     def validate_organization_id(self, field):
         if field.data not in {value for value, _ in field.choices}:
             raise ValidationError("Choose one of the organizations offered.")
+
+    def validate_scopes(self, field):
+        if not self.scopes_offered.raw_data:
+            field.data = [value for value, _ in field.choices]
+        check_scopes(field)
 
 
 class EditApplicationForm(FlaskForm):
@@ -33,8 +53,4 @@ class EditApplicationForm(FlaskForm):
     scopes = MultiCheckboxField("Allowed Scopes", validate_choice=False)
 
     def validate_scopes(self, field):
-        offered = {value for value, _ in field.choices}
-        if not field.data:
-            raise ValidationError("Select at least one scope.")
-        if not set(field.data) <= offered:
-            raise ValidationError("Choose among the scopes offered.")
+        check_scopes(field)

@@ -129,7 +129,9 @@ def apps_list(ctx: OwnerContext):
 def new_application_form(ctx: OwnerContext) -> NewApplicationForm:
     """The Add form; the Organization select exists only when there is a choice to make."""
     default = ctx.default_organization
-    form = NewApplicationForm(organization_id=default.id if default else None)
+    scopes = API_SCOPES[ctx.app_kind]
+    form = NewApplicationForm(organization_id=default.id if default else None, scopes=list(scopes))
+    form.scopes.choices = list(scopes.items())
     if len(ctx.choosable_organizations) > 1:
         form.organization_id.choices = [(org.id, org.name) for org in ctx.choosable_organizations]
     else:
@@ -149,6 +151,11 @@ def attach_error(form, error: ValidationError) -> None:
     (target.errors if target is not None else form.form_errors).append(error.message)
 
 
+def new_dialog(ctx: OwnerContext, form: NewApplicationForm, status: int):
+    scopes = API_SCOPES[ctx.app_kind]
+    return render_dialog("applications/_new_modal.html", ctx, status, form=form, scopes=scopes)
+
+
 def app_new(ctx: OwnerContext):
     """Add Application: the dialog, and after Create the credentials, shown this once."""
     if not keys_available():
@@ -156,10 +163,9 @@ def app_new(ctx: OwnerContext):
     form = new_application_form(ctx)
     if ctx.default_organization is None:
         form.form_errors.append("There is no active organization to add an application to.")
-        return render_dialog("applications/_new_modal.html", ctx, 409, form=form)
+        return new_dialog(ctx, form, 409)
     if not form.validate_on_submit():
-        status = 422 if request.method == "POST" else 200
-        return render_dialog("applications/_new_modal.html", ctx, status, form=form)
+        return new_dialog(ctx, form, 422 if request.method == "POST" else 200)
     try:
         application, secret = applications.create_application(
             ctx.owner,
@@ -167,12 +173,13 @@ def app_new(ctx: OwnerContext):
             form.name.data,
             created_by=acting_user_description(),
             is_active=form.is_active.data,
+            scopes=form.scopes.data,
         )
     except (ValidationError, IntegrityError) as error:
         db.session.rollback()
         # IntegrityError: a concurrent Create took the name between our check and the insert.
         attach_error(form, error if isinstance(error, ValidationError) else name_taken())
-        return render_dialog("applications/_new_modal.html", ctx, 422, form=form)
+        return new_dialog(ctx, form, 422)
     message = f"Application “{application.name}” created."
     return show_secret(ctx, application, secret, "Application Created", message)
 
