@@ -644,7 +644,7 @@ def test_client_ids_never_start_with_a_dash(monkeypatch):
 def test_add_dialog_offers_every_scope_checked_and_keeps_the_choice(client, ann):
     dialog = text_of(client.get(f"{BASE}/new", headers=HX))
     for scope in ("profile:read", "users:read", "applications:read"):
-        assert f'checked id="scopes-' in dialog and f'value="{scope}"' in dialog
+        assert 'checked id="scopes-' in dialog and f'value="{scope}"' in dialog
     assert dialog.count("checked") >= 4  # Active and the three scopes
     data = {"name": "Narrow", "is_active": "y", "scopes_offered": "1", "scopes": ["users:read"]}
     assert client.post(f"{BASE}/new", data=data, headers=HX).status_code == 200
