@@ -52,7 +52,12 @@ DEFAULTS = {
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
     "MAIL_DEFAULT_SENDER": "oauthsrv@localhost",
-    "BASE_URL": "http://127.0.0.1:5000",
+    # Public root of links in emails and previews. Empty: OAUTH_ISSUER, else (dev server on a
+    # loopback address only) the URL the request came to, so it follows the port; production
+    # sets OAUTH_ISSUER or BASE_URL (notifications.events.public_base_url).
+    "BASE_URL": "",
+    # The storefront customers use; the customer email's main button leads there when set.
+    "STOREFRONT_URL": "",
     # No-SMTP mode: where messages are written as .eml files (relative to the project root).
     "MAIL_FILE_DIRECTORY": "instance/mail",
     # Seconds to wait for the SMTP server; Flask-Mail alone would wait forever.

@@ -1,8 +1,16 @@
 """The events that send email, the variables their templates may use, and sample values."""
 
+import logging
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from flask import current_app, has_request_context, request
 
 from ..models.oauth import BACKEND, FRONTEND
+
+log = logging.getLogger(__name__)
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+FALLBACK_BASE_URL = "http://127.0.0.1:5000"
 
 BACKEND_APPLICATION_CREATED = "backend_application_created"
 FRONTEND_APPLICATION_CREATED = "frontend_application_created"
@@ -49,7 +57,11 @@ EVENTS = {
         FRONTEND_APPLICATION_CREATED,
         "customer user application created",
         FRONTEND,
-        {**_APPLICATION_VARIABLES, "api_url": "Base URL of the storefront API"},
+        {
+            **_APPLICATION_VARIABLES,
+            "api_url": "Base URL of the storefront API",
+            "storefront_url": "The storefront (STOREFRONT_URL; empty when not configured)",
+        },
     ),
 }
 
@@ -59,17 +71,35 @@ def event_for_kind(kind: str) -> Event:
     return next(event for event in EVENTS.values() if event.kind == kind)
 
 
-def links(base_url: str) -> dict[str, str]:
-    """The link variables, built on BASE_URL (the mail is read outside any request)."""
-    base_url = base_url.rstrip("/")
+def public_base_url() -> str:
+    """Where links in emails and previews point (the mail is read outside any request).
+
+    BASE_URL, else OAUTH_ISSUER (production sets one of them). Else, on a loopback address (the
+    dev server), the URL the request came to, so `PORT=8000 make run` links to port 8000; a
+    Host header from elsewhere is never trusted for links that leave in an email.
+    """
+    config = current_app.config
+    configured = config.get("BASE_URL") or config.get("OAUTH_ISSUER")
+    if configured:
+        return configured.rstrip("/")
+    if has_request_context() and urlsplit(request.host_url).hostname in LOOPBACK_HOSTS:
+        return request.host_url.rstrip("/")
+    log.warning("BASE_URL and OAUTH_ISSUER are not set: links point to %s", FALLBACK_BASE_URL)
+    return FALLBACK_BASE_URL
+
+
+def links(base_url: str | None = None) -> dict[str, str]:
+    """The link variables, built on `base_url` (default: public_base_url())."""
+    base_url = (base_url or public_base_url()).rstrip("/")
     return {
         "token_url": f"{base_url}/oauth2-token",
         "my_user_url": f"{base_url}/admin/profile",
         "api_url": f"{base_url}/api/",
+        "storefront_url": current_app.config.get("STOREFRONT_URL") or "",
     }
 
 
-def sample_context(event: Event, base_url: str) -> dict[str, str]:
+def sample_context(event: Event, base_url: str | None = None) -> dict[str, str]:
     """Made-up values for the preview and for checking a template before it is saved."""
     values = {**_SAMPLE, **links(base_url)}
     return {name: values[name] for name in event.variables}

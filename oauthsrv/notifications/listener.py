@@ -2,8 +2,6 @@
 
 import logging
 
-from flask import current_app
-
 from ..models import OAuthApplication
 from .events import Event, event_for_kind, links
 from .outbox import queue
@@ -24,7 +22,7 @@ def application_context(event: Event, application: OAuthApplication, created_by:
         "organization": application.organization.name,
         "created_by": created_by,
         "created_at": f"{application.created_at:%Y-%m-%d %H:%M} UTC",
-        **links(current_app.config["BASE_URL"]),
+        **links(),
     }
     return {name: values[name] for name in event.variables}
 

@@ -7,7 +7,6 @@ import logging
 import re
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
@@ -71,7 +70,7 @@ def effective_template(event: str, locale: str) -> tuple[EmailTemplate, bool]:
 
 def check_template(event: Event, template: EmailTemplate) -> None:
     """Render every part with sample values; raise ValidationError on the first failing part."""
-    context = sample_context(event, current_app.config["BASE_URL"])
+    context = sample_context(event)
     for part, limit in MAX_PART_LENGTH.items():
         source = getattr(template, part)
         if not source.strip():

@@ -171,7 +171,7 @@ def template_preview(event_key, locale):
     form = TemplateForm()
     if not form.validate_on_submit() and "csrf_token" in form.errors:
         abort(400)
-    context = sample_context(event, current_app.config["BASE_URL"])
+    context = sample_context(event)
     try:
         preview = {"email": render(_form_template(form), context), "error": None}
     except RenderError as error:
