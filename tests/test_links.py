@@ -3,8 +3,8 @@
 import pytest
 
 from oauthsrv.notifications.events import (
-    FRONTEND_APPLICATION_CREATED,
     EVENTS,
+    FRONTEND_APPLICATION_CREATED,
     public_base_url,
     sample_context,
 )
