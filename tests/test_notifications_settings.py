@@ -275,3 +275,31 @@ class TestWithCsrf:
         assert client.post(EDIT, data=template_data()).status_code == 400
         assert client.post(EDIT + "/reset").status_code == 400
         assert db.session.scalar(select(NotificationTemplate)) is None
+
+
+def test_the_outbox_lists_sent_messages_page_by_page_with_utc_times(client, admin, app):
+    from datetime import datetime
+
+    from oauthsrv.extensions import db
+    from oauthsrv.models.notifications import MailMessage
+
+    sent_at = datetime(2026, 12, 2, 15, 4, 5)
+    for number in range(30):
+        db.session.add(
+            MailMessage(
+                event="backend_application_created",
+                recipients=f"owner{number}@example.com",
+                subject=f"Message {number}",
+                body_text="x",
+                status="sent",
+                sent_at=sent_at,
+            )
+        )
+    db.session.commit()
+    first = client.get(PAGE).get_data(as_text=True)
+    assert "Sent messages" in first and "owner29@example.com" in first
+    assert "owner4@example.com" not in first  # 25 a page, newest first
+    assert '<time datetime="2026-12-02T15:04:05Z">2026-12-02 15:04:05 UTC</time>' in first
+    assert "30 results · page 1 of 2" in first
+    second = client.get(f"{PAGE}?page=2").get_data(as_text=True)
+    assert "owner4@example.com" in second and "owner29@example.com" not in second

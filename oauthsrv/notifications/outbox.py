@@ -173,3 +173,9 @@ def unsent_messages(limit: int = 100) -> list[MailMessage]:
     """Pending, failed and in-flight messages, oldest first, for the administrator."""
     query = select(MailMessage).where(MailMessage.status != SENT).order_by(MailMessage.id)
     return list(db.session.scalars(query.limit(limit)))
+
+
+def sent_messages(page: int, per_page: int = 25):
+    """Sent messages, newest first, one page at a time (a Flask-SQLAlchemy Pagination)."""
+    query = select(MailMessage).where(MailMessage.status == SENT).order_by(MailMessage.id.desc())
+    return db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)

@@ -76,6 +76,7 @@ def _settings_page(rule_forms: dict | None = None, status: int = 200):
         rules={key: settings.get_rule(key) for key in EVENTS},
         templates=_template_rows(),
         messages=outbox.unsent_messages(),
+        sent=outbox.sent_messages(request.args.get("page", 1, type=int)),
         counts=outbox.counts(),
         confirm=ConfirmForm(),
     )
