@@ -176,3 +176,15 @@ def test_non_administrators_cannot_reach_customer_applications(client, auth, mak
     assert client.get(base, headers=HX).status_code == 403
     assert client.post(f"{base}/new", data={"name": "Sneaky"}, headers=HX).status_code == 403
     assert db.session.query(OAuthApplication).count() == 0
+
+
+def test_filters_match_the_applications_grid_and_htmx_gets_the_grid_alone(client, admin):
+    page = client.get("/admin/customer-users").get_data(as_text=True)
+    assert '<option value="">All organizations</option>' in page
+    assert '<option value="">All statuses</option>' in page
+    assert 'hx-trigger="input delay:300ms, submit"' in page and 'id="customers-grid"' in page
+    response = client.get("/admin/customer-users?q=zzz", headers={"HX-Request": "true"})
+    fragment = response.get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="customers-grid">')
+    assert "<html" not in fragment and "No customer users match these filters." in fragment
+    assert "HX-Request" in response.headers["Vary"]

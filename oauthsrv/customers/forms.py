@@ -21,12 +21,12 @@ class CustomerUserFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Name or email")
+    q = StringField("Name or email", render_kw={"placeholder": "Contains…", "autocomplete": "off"})
     organization = SelectField("Organization", coerce=str)
     status = SelectField(
         "Status",
         choices=[
-            SelectChoice("", "Any status"),
+            SelectChoice("", "All statuses"),
             SelectChoice("active", "Active"),
             SelectChoice("inactive", "Inactive"),
         ],

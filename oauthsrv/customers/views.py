@@ -7,6 +7,7 @@ from ..applications.owners import resolve_customer_user
 from ..auth.decorators import admin_required
 from ..auth.forms import ConfirmForm
 from ..extensions import db
+from ..htmx import render_page_or_fragment
 from ..models import CustomerUser, Organization
 from ..services import ValidationError, accounts
 from . import bp
@@ -30,7 +31,7 @@ def customer_users_list():
     """Customer users, filterable by name or email, organization and status."""
     filters = CustomerUserFilterForm(request.args)
     organizations = organization_choices()
-    filters.organization.choices = [SelectChoice("", "Any organization")] + [
+    filters.organization.choices = [SelectChoice("", "All organizations")] + [
         SelectChoice(str(choice.value), choice.label) for choice in organizations
     ]
     wanted = filters.organization.data
@@ -39,7 +40,10 @@ def customer_users_list():
         filters.q.data or "", organization_id, filters.status.data
     )
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    return render_template("customers/list.html", filters=filters, page=page)
+    # As the OAuth Applications grid: htmx asks for the grid alone while the user types.
+    return render_page_or_fragment(
+        "customers/list.html", "customers/_grid.html", filters=filters, results=page
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
