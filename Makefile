@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
+# axe-core (npm) checks every page and dialog for WCAG 2.1 A/AA violations in the browser tests.
+AXE_VERSION := 4.10.3
+AXE := node_modules/axe-core/.installed-$(AXE_VERSION)
 
 .PHONY: run test setup setup-dev lint wrk bench bench-grid bench-token bench-api clean
 
@@ -21,7 +24,12 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/activate
 
 setup: $(VENV)/.runtime
 
-setup-dev: $(VENV)/.dev
+# npm's --no-save: no package.json to keep; node_modules/ is git-ignored.
+$(AXE):
+	npm install --no-save --no-audit --no-fund --silent axe-core@$(AXE_VERSION)
+	touch $@
+
+setup-dev: $(VENV)/.dev $(AXE)
 
 # Upgrade the database, generate missing keys, seed demo data, print the logins and serve.
 run: setup

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.browser import chromium
+from tests.browser.checks import ConsoleErrors
 
 
 @pytest.fixture(scope="session")
@@ -28,8 +29,11 @@ def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 860})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     page = context.new_page()
+    console = ConsoleErrors(page)
     yield page
     context.close()
+    # Any console error (a CSP violation, an uncaught exception) fails the test that caused it.
+    assert console.errors == [], console.errors
 
 
 @pytest.fixture

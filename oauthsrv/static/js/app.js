@@ -1,6 +1,17 @@
 // Small behaviours the CSP allows (no inline scripts): auto-submitting selects, closing menus.
 "use strict";
 
+// CSS folds the top bar behind a Menu button only when this script runs (else it just wraps).
+document.documentElement.classList.add("js");
+
+document.addEventListener("click", (event) => {
+  const toggle = event.target.closest(".menu-toggle");
+  if (!toggle) return;
+  const open = toggle.getAttribute("aria-expanded") !== "true";
+  toggle.setAttribute("aria-expanded", String(open));
+  toggle.closest(".topbar").classList.toggle("is-open", open);
+});
+
 document.addEventListener("change", (event) => {
   const select = event.target.closest("select[data-autosubmit]");
   if (select) select.form.requestSubmit();
@@ -41,15 +52,77 @@ document.addEventListener("keydown", (event) => {
   if (dialog && !("keepOnEscape" in dialog.dataset)) closeDialog();
 });
 
+// ---- Focus: into a dialog when it opens, kept inside it, back to the opener when it closes. ----
+
+let opener = null; // the button or link that opened the open dialog
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), ' +
+  'select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
+
+// A row menu's item is hidden once the menu closes: its menu button stands in for it.
+function focusableOpener(element) {
+  const menu = element && element.closest("details.menu");
+  return menu ? menu.querySelector("summary") : element;
+}
+
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const root = modalRoot();
+  if (root && event.detail.target === root && root.childElementCount === 0) {
+    opener = focusableOpener(event.detail.elt);
+  }
+});
+
+function focusDialog(root) {
+  const dialog = root.querySelector('[role="dialog"], [role="alertdialog"]');
+  if (!dialog || dialog.contains(document.activeElement)) return;
+  const first = dialog.querySelector("[autofocus]") || dialog.querySelector(FOCUSABLE);
+  if (first) first.focus();
+  else { dialog.tabIndex = -1; dialog.focus(); }
+}
+
+// The opener, or (its row was deleted or redrawn) the same row's button, else the section.
+function restoreFocus() {
+  const target = opener;
+  opener = null;
+  if (target && target.isConnected) { target.focus(); return; }
+  const fallback = () => {
+    if (document.activeElement && document.activeElement !== document.body) return;
+    const again = target && target.id && document.getElementById(target.id);
+    const section = document.querySelector("#oauth-applications h2, main h1");
+    if (again) again.focus();
+    else if (section) { section.tabIndex = -1; section.focus(); }
+  };
+  document.body.addEventListener("htmx:afterSettle", fallback, { once: true });
+  setTimeout(fallback, 1000);
+}
+
+// Tab and Shift+Tab cycle inside the open dialog.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Tab") return;
+  const dialog = document.querySelector('#modal-root [role="dialog"], #modal-root [role="alertdialog"]');
+  if (!dialog) return;
+  const items = Array.from(dialog.querySelectorAll(FOCUSABLE)).filter((el) => el.offsetParent !== null);
+  if (!items.length) return;
+  const first = items[0], last = items[items.length - 1];
+  if (event.shiftKey && (document.activeElement === first || !dialog.contains(document.activeElement))) {
+    event.preventDefault(); last.focus();
+  } else if (!event.shiftKey && (document.activeElement === last || !dialog.contains(document.activeElement))) {
+    event.preventDefault(); first.focus();
+  }
+});
+
 // While a dialog is open the page behind it is inert: no Tab, click or screen reader gets there.
 document.addEventListener("DOMContentLoaded", () => {
   const root = modalRoot();
   if (!root) return;
+  let wasOpen = false;
   new MutationObserver(() => {
     const open = root.childElementCount > 0;
     for (const element of document.body.children) {
       if (element !== root) element.inert = open;
     }
+    if (open) focusDialog(root);
+    else if (wasOpen) restoreFocus();
+    wasOpen = open;
   }).observe(root, { childList: true });
 });
 
