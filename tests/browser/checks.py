@@ -47,8 +47,23 @@ def axe_violations(page) -> list[str]:
 
 
 def horizontal_overflow(page) -> int:
-    """How many CSS pixels the page is wider than the window (0: no horizontal scroll)."""
+    """How many CSS pixels the page is wider than the screen (0: no horizontal scroll).
+
+    Measured against the viewport the test asked for: a mobile browser widens its layout
+    viewport (window.innerWidth) to whatever overflows, and zooms out.
+    """
+    width = page.viewport_size["width"]
     return page.evaluate(
         "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
-        " - window.innerWidth"
+    ) - width
+
+
+def overflowing_elements(page) -> list[str]:
+    """The elements reaching past the screen's right edge, to say what to fix."""
+    return page.evaluate(
+        """width => Array.from(document.querySelectorAll('body *'))
+          .filter(e => e.getBoundingClientRect().right > width + 0.5)
+          .filter(e => !e.closest('.table-wrap') || e.matches('.table-wrap'))
+          .slice(0, 12).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""",
+        page.viewport_size["width"],
     )

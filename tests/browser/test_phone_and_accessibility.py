@@ -8,7 +8,12 @@ import pytest
 from playwright.sync_api import expect
 
 from oauthsrv.services import accounts
-from tests.browser.checks import ConsoleErrors, axe_violations, horizontal_overflow
+from tests.browser.checks import (
+    ConsoleErrors,
+    axe_violations,
+    horizontal_overflow,
+    overflowing_elements,
+)
 from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -55,7 +60,8 @@ def world(make_user, make_application):
 def check(page, size: str, name: str) -> None:
     """The page fits the screen, axe finds nothing, and a screenshot is kept to look at."""
     page.wait_for_load_state("networkidle")
-    assert horizontal_overflow(page) <= 0, f"{name}: wider than the {size} screen"
+    overflow = horizontal_overflow(page)
+    assert overflow <= 0, f"{name}: {overflow}px too wide: {overflowing_elements(page)}"
     assert axe_violations(page) == [], name
     SCREENS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENS / f"{size}-{name}.png"), full_page=True)
