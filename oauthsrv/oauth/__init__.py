@@ -5,6 +5,7 @@ from werkzeug.exceptions import MethodNotAllowed, RequestEntityTooLarge
 
 from .. import errors
 from ..extensions import csrf
+from ..services.keys import report_keys_at_start
 
 bp = Blueprint("oauth", __name__)
 
@@ -17,6 +18,7 @@ def init_app(app) -> None:
     csrf.exempt(bp)
     app.register_blueprint(bp)
     config_oauth(app)
+    report_keys_at_start(app)  # missing or unusable keys: the first line logged says so
     app.register_error_handler(MethodNotAllowed, handle_routing_error)
     app.register_error_handler(RequestEntityTooLarge, handle_routing_error)
 

@@ -212,7 +212,8 @@ def _file_stamp(path: Path):
         s = os.stat(path)
     except OSError:
         return "missing"
-    return (s.st_mtime_ns, s.st_size, s.st_ino)
+    # st_mode too: a key made readable to others (or unreadable) is read, and judged, again.
+    return (s.st_mtime_ns, s.st_size, s.st_ino, s.st_mode)
 
 
 def _watched_paths() -> tuple[Path, Path, Path]:
@@ -289,6 +290,19 @@ def _read_key_pair(private_path: Path, public_path: Path, retry: bool = True) ->
     if private_path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         log.warning("private key %s is readable by group or others; chmod 600 it", private_path)
     return SigningKey(private_key, public_key, key_id(public_key))
+
+
+def report_keys_at_start(app) -> None:
+    """Say at start, as the first thing logged, when tokens cannot be signed.
+
+    Otherwise the first ERROR would come only when a page or a client first needs the keys.
+    """
+    with app.app_context():
+        if load_signing_key() is None:  # _read_key_pair has logged why
+            log.error(
+                "no usable OAuth signing key: tokens cannot be issued and Add Application is "
+                "disabled until `flask --app wsgi oauth keys generate` is run"
+            )
 
 
 def keys_available() -> bool:

@@ -53,9 +53,12 @@ def horizontal_overflow(page) -> int:
     viewport (window.innerWidth) to whatever overflows, and zooms out.
     """
     width = page.viewport_size["width"]
-    return page.evaluate(
-        "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
-    ) - width
+    return (
+        page.evaluate(
+            "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+        )
+        - width
+    )
 
 
 def overflowing_elements(page) -> list[str]:

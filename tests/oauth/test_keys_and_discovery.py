@@ -10,6 +10,8 @@ import pytest
 import requests
 from oauth_helpers import GRANT, JWKS_PATH, METADATA_PATH, TOKEN_PATH
 
+from oauthsrv import create_app
+from oauthsrv.extensions import db
 from oauthsrv.services import keys, tokens
 
 
@@ -159,3 +161,29 @@ def test_discovery_is_get_only_with_a_json_405(client, path):
     assert response.status_code == 405
     assert response.get_json()["error"] == "invalid_request"
     assert "GET" in response.headers["Allow"]
+
+
+@pytest.mark.parametrize("damage", ["missing", "unusable"])
+def test_missing_or_unusable_keys_are_the_first_thing_logged_at_start(
+    app_config, key_paths, caplog, damage
+):
+    private_path, _ = key_paths
+    if damage == "missing":
+        private_path.unlink()
+    else:
+        private_path.write_text("not a key")
+    caplog.set_level(logging.INFO)
+    started = create_app(app_config)
+    first = caplog.records[0]
+    assert first.levelname == "ERROR" and "OAuth signing keys unavailable" in first.getMessage()
+    assert "oauth keys generate" in caplog.text
+    with started.app_context():
+        db.engine.dispose()
+
+
+def test_usable_keys_log_nothing_at_start(app_config, caplog):
+    caplog.set_level(logging.INFO)
+    started = create_app(app_config)
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
+    with started.app_context():
+        db.engine.dispose()
