@@ -10,7 +10,8 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # re-render, a 409 refusal, a 401 that sends htmx to log in, a 403/404 page are answers we mean.
 # Anything else counts: CSP violations, script errors, 5xx.
 EXPECTED_STATUS = re.compile(
-    r"^Failed to load resource: the server responded with a status of (400|401|403|404|409|422|429) "
+    r"^Failed to load resource: the server responded with a status of "
+    r"(400|401|403|404|409|422|429) "
 )
 
 
@@ -37,12 +38,13 @@ def axe_violations(page) -> list[str]:
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE_SCRIPT.read_text())
     result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        "tags => axe.run(document,"
+        " {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
         WCAG_TAGS,
     )
     return [
-        f"{violation['id']}: {violation['help']} at {[node['target'] for node in violation['nodes']]}"
-        for violation in result["violations"]
+        f"{found['id']}: {found['help']} at {[node['target'] for node in found['nodes']]}"
+        for found in result["violations"]
     ]
 
 
@@ -67,6 +69,7 @@ def overflowing_elements(page) -> list[str]:
         """width => Array.from(document.querySelectorAll('body *'))
           .filter(e => e.getBoundingClientRect().right > width + 0.5)
           .filter(e => !e.closest('.table-wrap') || e.matches('.table-wrap'))
-          .slice(0, 12).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""",
+          .slice(0, 12)
+          .map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)""",
         page.viewport_size["width"],
     )

@@ -47,7 +47,7 @@ def add_application(page, name: str, organization: str | None = None, active: bo
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Add Application")
     if organization:
-        dialog.get_by_label("Organization").select_option(label=organization)
+        dialog.get_by_label("Organization", exact=True).select_option(label=organization)
     dialog.get_by_label("Application Name").fill(name)
     if not active:
         dialog.get_by_label("Active").uncheck()
