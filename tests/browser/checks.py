@@ -70,6 +70,6 @@ def overflowing_elements(page) -> list[str]:
           .filter(e => e.getBoundingClientRect().right > width + 0.5)
           .filter(e => !e.closest('.table-wrap') || e.matches('.table-wrap'))
           .slice(0, 12)
-          .map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)""",
+          .map(e => `${e.tagName}.${e.className} ${e.getBoundingClientRect().right}`)""",
         page.viewport_size["width"],
     )
