@@ -1,12 +1,13 @@
 """In-process cost of Authlib's ready-made pieces against ours, on the hot paths (docs/tokens.md).
 
     .venv/bin/python scripts/authlib_pieces.py [rounds]
-    PIECE="sign: ours (PyJWT)" valgrind --tool=callgrind --toggle-collect=starmap_next \
-        .venv/bin/python scripts/authlib_pieces.py 100     # instructions: Ir / 100
+    PIECE=all valgrind --tool=callgrind --toggle-collect=starmap_next \
+        --dump-before=binascii_crc_hqx .venv/bin/python scripts/authlib_pieces.py 50
 
 Prints µs per call (best of 7 runs of `rounds` calls, so other processes' load weighs least), or
-with PIECE set runs only that piece, `rounds` times inside itertools.starmap, so callgrind
-collecting only inside starmap_next counts exactly those calls (load-independent figures):
+with PIECE set (a name, or "all") runs each piece `rounds` times inside itertools.starmap, so
+callgrind collecting only inside starmap_next counts exactly those calls, one profile dump per
+piece in the order printed (instructions per call = Ir / rounds, independent of the load):
 RS256 signing (PyJWT, ours, vs Authlib's RFC 9068 JWTBearerTokenGenerator over joserfc),
 verification (ours, remembered and cold, vs Authlib's JWTBearerTokenValidator), Bearer
 authentication of a request (bearer.authenticate vs Authlib's Flask ResourceProtector around the
@@ -14,6 +15,7 @@ same verification) and client authentication (our uniform check, registered with
 register_client_auth_method). SQLite file in a temporary directory, throwaway keys.
 """
 
+import binascii
 import itertools
 import os
 import sys
@@ -49,10 +51,11 @@ class Figures(dict):
         if PIECE is None:
             value = min(timeit.repeat(function, number=ROUNDS, repeat=7)) / ROUNDS * 1e6
             super().__setitem__(name, value)
-        elif name == PIECE:
+        elif PIECE in (name, "all"):
             function()  # warm: caches filled, statements compiled
             list(itertools.starmap(function, itertools.repeat((), ROUNDS)))
-            super().__setitem__(name, float("nan"))
+            binascii.crc_hqx(b"", 0)  # --dump-before=binascii_crc_hqx: one profile per piece
+            print("measured:", name, flush=True)
 
 
 class Generator(JWTBearerTokenGenerator):
@@ -171,7 +174,7 @@ def main() -> None:
         figures["client auth: server.authenticate_client"] = lambda: server.authenticate_client(
             oauth_request, AUTH_METHODS
         )
-    for name, value in figures.items():
+    for name, value in figures.items() if PIECE is None else ():
         print(f"{name:58s} {value:8.1f} µs")
     with app.app_context():
         db.engine.dispose()
