@@ -51,7 +51,7 @@ wrk:
 # harness starts itself pinned to CPU 1 (BENCH_PIN=0: unpinned). SQLite and PostgreSQL both;
 # BENCH_SECONDS / BENCH_ROUNDS set each round's length and the rounds; BENCH_ARGS passes options
 # (e.g. --database sqlite). BENCH_DATABASE_URI=postgresql+psycopg://… benchmarks a database you
-# lend it instead of the two fresh ones.
+# lend it instead of the two fresh ones (its server is not pinned; its rows are removed after).
 BENCH_DB_ARG = $(if $(BENCH_DATABASE_URI),--database-uri "$(BENCH_DATABASE_URI)")
 
 # POST /oauth2-token vs bare "RS256 sign + read" (target 80 %) and vs bare sign.

@@ -27,7 +27,8 @@ def fetch_token(stack: harness.Stack) -> str:
             "client_secret": stack.secret,
         }
     ).encode()
-    with urllib.request.urlopen(stack.url(stack.ours, "/oauth2-token"), data, timeout=10) as r:
+    # A worker's first token request loads the signing key: seconds on a busy core.
+    with urllib.request.urlopen(stack.url(stack.ours, "/oauth2-token"), data, timeout=120) as r:
         return json.load(r)["access_token"]
 
 
