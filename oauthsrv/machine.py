@@ -50,6 +50,10 @@ def init_app(app: Flask) -> None:
     """Install what machine clients need, and nothing else."""
     app.session_interface = NoSessionInterface()
     app.response_class = MachineResponse
+    # Werkzeug would answer `/admin/api//me` with its own HTML 308 to the merged path, past the
+    # error handlers and without no-store; machines get exact URLs, so such a path is a 404.
+    # Set before any rule is added: rules take the map's setting when they are bound.
+    app.url_map.merge_slashes = False
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected_error)
 

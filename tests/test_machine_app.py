@@ -40,6 +40,11 @@ UNKNOWN_MACHINE_PATHS = [
     ("/api/nope", JSON_API),
     ("/api/", JSON_API),
     ("/api", JSON_API),
+    # No HTML redirect to the merged path: a 404 like any other unknown path.
+    ("/admin/api//me", JSON_API),
+    ("/api//me", JSON_API),
+    ("/.well-known//jwks.json", OAUTH_STYLE),
+    ("/oauth2-token//revoke", OAUTH_STYLE),
 ]
 # Look like machine paths to a careless prefix test, but are the back-office's.
 BACK_OFFICE_LOOKALIKES = ["/oauth2-tokens", "/apix", "/api-docs", "/admin/apis", "/.well-knownx"]

@@ -1,7 +1,6 @@
 """Login, logout, the current organization and the session user."""
 
-from flask import Blueprint
+from . import return_to  # noqa: F401  (registers the login redirect on login_manager)
+from .views import bp
 
-bp = Blueprint("auth", __name__, url_prefix="/admin")
-
-from . import return_to, views  # noqa: E402,F401  (the routes on bp, the login redirect)
+__all__ = ["bp"]
