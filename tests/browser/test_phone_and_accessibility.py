@@ -148,6 +148,7 @@ def test_my_user_top_bar_and_every_dialog(sized_page, size, world):
     expect(page.get_by_role("status").filter(has_text="created")).to_have_text(
         "Application “Phone sync” created."
     )
+    page.wait_for_load_state("networkidle")  # closing refreshes the grid: let it land first
 
     for item, name in [
         ("Edit", "dialog-edit"),
