@@ -40,6 +40,7 @@ DESCRIPTIONS = {
     500: "The server could not answer this request.",
     503: "The service is temporarily unavailable.",
 }
+API_NOT_FOUND = "Resource not found."
 # Exceptions that are a known failure rather than a bug, and the HTTP error each one answers
 # with (logged as a warning, without a traceback). The one place to map an exception class to a
 # status, e.g. a database that is down to 503.
@@ -65,8 +66,18 @@ def handle_http_error(error: HTTPException):
     headers = [(name, value) for name, value in error.get_headers() if name != "Content-Type"]
     path = request.path
     if path.startswith(API_PREFIXES) or path in API_MOUNTS:
-        return api_error(status, error.name, error.description, headers)
+        return api_error(status, error.name, api_detail(error, status), headers)
     return oauth_error(status, error.name, headers)
+
+
+def api_detail(error: HTTPException, status: int) -> str | None:
+    """Our words for an API error: a view's own text, else a fixed one (never Werkzeug's default
+    "check your spelling" advice, and the same text for every miss, hidden or absent)."""
+    if status == 404:
+        return API_NOT_FOUND
+    if error.description == type(error).description:
+        return DESCRIPTIONS.get(status)
+    return error.description
 
 
 def handle_unexpected_error(error: Exception):

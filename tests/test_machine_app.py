@@ -36,7 +36,7 @@ UNKNOWN_MACHINE_PATHS = [
     ("/admin/api/nope", JSON_API),
     ("/admin/api/", JSON_API),
     ("/admin/api", JSON_API),
-    ("/admin/api/users/not-a-number", JSON_API),
+    ("/admin/api/users/not-a-number", JSON_API),  # routed only for numeric ids
     ("/api/nope", JSON_API),
     ("/api/", JSON_API),
     ("/api", JSON_API),
@@ -354,3 +354,12 @@ def test_the_served_app_dispatches_by_path(live_server, owner, backend):
     assert (issued.status_code, me.status_code) == (200, 200)
     assert "Set-Cookie" not in issued.headers and "Set-Cookie" not in me.headers
     assert me.json()["data"]["attributes"]["email"] == owner.email
+
+
+@pytest.mark.parametrize("path", ["/admin/api/nope", "/api/nope", "/admin/api/users/abc"])
+def test_unknown_api_paths_say_resource_not_found_in_our_words(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    detail = response.get_json()["errors"][0]["detail"]
+    assert detail == "Resource not found."
+    assert "spelling" not in response.get_data(as_text=True)

@@ -23,8 +23,6 @@ from .openapi import openapi_response
 
 backend_bp = Blueprint("api_backend", __name__, url_prefix="/admin/api")
 frontend_bp = Blueprint("api_frontend", __name__, url_prefix="/api")
-# The same words for every missing resource: a probe learns nothing about other organizations.
-NOT_FOUND = "Resource not found."
 
 
 @backend_bp.get("/me")
@@ -47,17 +45,14 @@ def users_list():
     return paginated(query, user_resource)
 
 
-# A plain string in the rule, not <int:…>: a non-numeric id gets our 404 words, not the router's.
-@backend_bp.get("/users/<user_id>")
+@backend_bp.get("/users/<int:user_id>")
 @require_token(BACKEND, "users:read")
-def user_show(user_id: str):
+def user_show(user_id: int):
     """One user of the token's organization that the owner may see, else 404."""
     user, organization = acting_user()
-    if not (user_id.isascii() and user_id.isdigit()):
-        abort(404, description=NOT_FOUND)
-    shown = access.visible_user(user, organization.id, int(user_id))
+    shown = access.visible_user(user, organization.id, user_id)
     if shown is None:
-        abort(404, description=NOT_FOUND)
+        abort(404)
     return document({"data": user_resource(shown)})
 
 
@@ -82,7 +77,7 @@ def customer_me_show():
     """The acting customer user, their organization, the token's client id and scopes."""
     customer = access.acting_customer_user(current_token().owner_customer_user_id)
     if customer is None:  # deleted between verification and now
-        abort(404, description=NOT_FOUND)
+        abort(404)
     included = [organization_resource(customer.organization)]
     body = {"data": customer_user_resource(customer), "included": included}
     return document({**body, "meta": token_meta(current_token())})
