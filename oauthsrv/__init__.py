@@ -6,7 +6,7 @@ from flask import Flask, redirect, url_for
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import errors, security, templating, throttle
+from . import errors, health, security, templating, throttle
 from .config import INSTANCE_PATH, load_config
 from .extensions import csrf, db, login_manager, mail, migrate
 
@@ -24,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     register_blueprints(app)
+    health.register(app)  # /healthz, /readyz: no session, no-store
     register_cli(app)
     app.add_url_rule("/", "index", lambda: redirect(url_for("profile.show")))
     return app

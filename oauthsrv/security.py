@@ -16,8 +16,9 @@ SECURITY_HEADERS = (
 )
 # Paths that machines call with credentials of their own (client secrets, Bearer tokens): the
 # token endpoints, discovery and both APIs. They never read or write the back-office session.
+# So do the health probes (health.py), polled by load balancers.
 MACHINE_PREFIXES = ("/oauth2-token", "/.well-known/", "/api/", "/admin/api/")
-MACHINE_PATHS = frozenset(("/api", "/admin/api"))
+MACHINE_PATHS = frozenset(("/api", "/admin/api", "/healthz", "/readyz"))
 
 
 def is_machine_path(path: str) -> bool:
