@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test setup setup-dev lint wrk bench bench-grid bench-token bench-api clean
+.PHONY: run serve test setup setup-dev lint wrk bench bench-grid bench-token bench-api loadtest \
+	faulttest clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +30,17 @@ run: setup
 	@test -f var/oauth_private.key || $(FLASK) oauth keys generate
 	$(FLASK) demo seed
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Production: gunicorn with gunicorn.conf.py (OAUTHSRV_WORKERS, OAUTHSRV_BIND). Sets up the venv,
+# migrates and writes keys when missing, before any worker starts; seeds nothing. Without an
+# issuer configured (OAUTHSRV_OAUTH_ISSUER or OAUTH_ISSUER in instance/config.yml) it uses the
+# bind address, which only suits a try-out on this machine.
+serve: setup
+	$(FLASK) db upgrade
+	$(FLASK) oauth keys generate --if-missing
+	@if [ -z "$$OAUTHSRV_OAUTH_ISSUER" ] && ! grep -qs '^OAUTH_ISSUER:' instance/config.yml; then \
+		export OAUTHSRV_OAUTH_ISSUER="http://$${OAUTHSRV_BIND:-127.0.0.1:8000}"; fi; \
+		exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 # The whole suite; OAUTHSRV_TEST_DATABASE_URI picks the database (SQLite by default).
 test: setup-dev

@@ -35,8 +35,12 @@ def echo_json(data: dict) -> None:
 
 @keys_cli.command("generate")
 @click.option("--force", is_flag=True, help="Replace existing keys (every token dies at once).")
-def keys_generate(force):
+@click.option("--if-missing", is_flag=True, help="Do nothing when both key files exist.")
+def keys_generate(force, if_missing):
     """Generate the RSA key pair that signs access tokens."""
+    if if_missing and not force and all(path.exists() for path in keys.key_paths()):
+        click.echo("Keys present; nothing written.")
+        return
     try:
         private_path, public_path = keys.generate_keys(force=force)
     except keys.KeysError as error:
