@@ -73,5 +73,16 @@ bench-api: setup-dev wrk
 
 bench: bench-token bench-api
 
+# 16 connections against 4 gunicorn workers for LOADTEST_SECONDS (60) on SQLite, then on a
+# PostgreSQL and a Redis of its own: tokens, API calls, JWKS, back-office edits; fails on any 5xx,
+# "database is locked", unverifiable token or revocation that does not act on the next call.
+LOADTEST_SECONDS ?= 60
+loadtest: setup-dev
+	$(BIN)/python scripts/loadtest.py --duration $(LOADTEST_SECONDS) $(LOADTEST_ARGS)
+
+# Faults under load, each against servers and databases of its own (tests/production).
+faulttest: setup-dev
+	$(BIN)/pytest -m slow tests/production -p no:cacheprovider $(PYTEST_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache
