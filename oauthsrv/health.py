@@ -42,7 +42,7 @@ def redis_configured() -> bool:
 
 def check_redis() -> bool:
     """The shared counter storage answers (only asked when it is Redis)."""
-    return bool(current_app.extensions["throttle"].storage.check())
+    return current_app.extensions["throttle"].shared_storage_answers()
 
 
 def readiness_checks() -> dict[str, Callable[[], bool]]:
