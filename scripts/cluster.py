@@ -5,6 +5,8 @@ directory, so it can be stopped and started without touching anyone else's serve
 our own, and the app's CLI. Every process started here is stopped by its PID.
 """
 
+import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -70,10 +72,66 @@ def flask_cli(env: dict, *args: str, check: bool = True) -> subprocess.Completed
     return result
 
 
+def settings(env: dict) -> dict:
+    """The app settings in `env`, parsed as Flask's from_prefixed_env does."""
+    found = {}
+    for key, value in env.items():
+        if key.startswith("OAUTHSRV_") and key not in SERVER_VARIABLES:
+            try:
+                found[key.removeprefix("OAUTHSRV_")] = json.loads(value)
+            except ValueError:
+                found[key.removeprefix("OAUTHSRV_")] = value
+    return found
+
+
+SERVER_VARIABLES = ("OAUTHSRV_BIND", "OAUTHSRV_WORKERS", "OAUTHSRV_LOG_LEVEL")
+
+
+@contextlib.contextmanager
+def app_context(env: dict):
+    """The app with these settings, in this process (quicker than a CLI process per step)."""
+    from oauthsrv import create_app
+    from oauthsrv.extensions import db
+
+    app = create_app(settings(env))
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
 def prepare_database(env: dict) -> None:
     """What `make serve` does before gunicorn starts: migrate, keys if missing."""
-    flask_cli(env, "db", "upgrade")
-    flask_cli(env, "oauth", "keys", "generate", "--if-missing")
+    from flask_migrate import upgrade
+
+    from oauthsrv.services import keys
+
+    with app_context(env):
+        upgrade()
+        if not all(path.exists() for path in keys.key_paths()):
+            keys.generate_keys()
+
+
+def create_user(env: dict, email: str, password: str, organization: str = "Prod") -> None:
+    """A back-office user (as `users create` does)."""
+    from oauthsrv.services import accounts
+
+    with app_context(env):
+        accounts.create_user(email, password, email.split("@")[0], [organization])
+
+
+def create_application(env: dict, owner_email: str, name: str) -> dict:
+    """An application of this user (as `oauth apps create` does): its client id and secret."""
+    from oauthsrv.services import accounts, applications
+
+    with app_context(env):
+        owner = accounts.find_user(owner_email)
+        application, secret = applications.create_application(
+            owner, owner.organizations[0], name, created_by="command line"
+        )
+        return {"client_id": application.client_id, "client_secret": secret}
 
 
 class Gunicorn:

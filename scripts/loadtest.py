@@ -17,7 +17,6 @@ directory unless --database-uri / --redis-uri name others. Loopback only.
 import argparse
 import collections
 import itertools
-import json
 import random
 import re
 import sys
@@ -38,7 +37,8 @@ from scripts.cluster import (  # noqa: E402
     PrivatePostgres,
     PrivateRedis,
     app_env,
-    flask_cli,
+    create_application,
+    create_user,
     prepare_database,
     rss_mib,
 )
@@ -268,17 +268,10 @@ def run_clients(base: str, apps: list[dict], owners: list[str], connections: int
 
 def seed(env: dict, back_office_users: int) -> tuple[list[dict], list[str]]:
     """A user per back-office client and STABLE_APPS applications for the machine clients."""
-    owners = []
-    for number in range(back_office_users):
-        email = f"load{number}@load.example"
-        flask_cli(env, "users", "create", "--email", email, "--password", PASSWORD,
-                  "--name", f"Load {number}", "--org", "Load")  # fmt: skip
-        owners.append(email)
-    apps = []
-    for number in range(STABLE_APPS):
-        result = flask_cli(env, "oauth", "apps", "create", "--owner", owners[0],
-                           "--name", f"stable {number}")  # fmt: skip
-        apps.append(json.loads(result.stdout.strip().splitlines()[-1]))
+    owners = [f"load{number}@load.example" for number in range(back_office_users)]
+    for email in owners:
+        create_user(env, email, PASSWORD, "Load")
+    apps = [create_application(env, owners[0], f"stable {n}") for n in range(STABLE_APPS)]
     return apps, owners
 
 
