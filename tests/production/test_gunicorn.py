@@ -1,10 +1,13 @@
 """The shipped gunicorn.conf.py, start-up without keys, and a short run of `make loadtest`."""
 
+import pytest
 import requests
-from conftest import create_app_for, create_user, make_env, token
+from production_helpers import create_app_for, create_user, make_env, token
 
 from scripts import loadtest
 from scripts.cluster import app_env, flask_cli, wait_until
+
+pytestmark = pytest.mark.slow
 
 
 def test_plain_gunicorn_uses_the_shipped_settings(tmp_path, servers):

@@ -10,12 +10,14 @@ import jwt
 import pytest
 import redis
 import requests
-from conftest import BackOfficeUser, api_me, create_user, make_env, token
+from production_helpers import BackOfficeUser, api_me, create_user, make_env, new_database, token
 
 from scripts.cluster import Gunicorn, PrivateRedis, flask_cli, wait_until
 
 RECHECK_SECONDS = 1
 OWNER = "owner@two-hosts.example"
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -23,13 +25,7 @@ def hosts(tmp_path_factory, postgres_server):
     """Hosts A and B; yields (a, b, env)."""
     workdir = tmp_path_factory.mktemp("two-hosts")
     shared_redis = PrivateRedis().start()
-    database = f"two_hosts_{int(time.time())}"
-    import psycopg
-
-    dsn = f"host=127.0.0.1 port={postgres_server.port} user=postgres dbname=postgres"
-    with psycopg.connect(dsn, autocommit=True) as connection:
-        connection.execute(f"CREATE DATABASE {database}")
-    uri = f"postgresql+psycopg://postgres@127.0.0.1:{postgres_server.port}/{database}"
+    uri = new_database(postgres_server)
     env = make_env(workdir, uri, shared_redis.uri, OAUTH_KEYS_RECHECK_SECONDS=RECHECK_SECONDS)
     create_user(env, OWNER)
     a = Gunicorn(env, 2, workdir / "a.log")
