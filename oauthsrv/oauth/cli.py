@@ -45,6 +45,8 @@ def keys_generate(force, if_missing):
         private_path, public_path = keys.generate_keys(force=force)
     except keys.KeysError as error:
         raise click.ClickException(str(error)) from None
+    except OSError as error:  # a full disk, a read-only directory: nothing was replaced
+        raise click.ClickException(f"Key files not written ({error.strerror}).") from None
     click.echo(f"Keys written: {private_path} (private, mode 0600), {public_path}")
 
 
@@ -55,6 +57,8 @@ def keys_rotate():
         key = keys.rotate_keys(int(current_app.config["OAUTH_ACCESS_TOKEN_TTL"]))
     except keys.KeysError as error:
         raise click.ClickException(str(error)) from None
+    except OSError as error:  # a full disk, a read-only directory: nothing was replaced
+        raise click.ClickException(f"Key files not written ({error.strerror}).") from None
     click.echo(f"New signing key: {key.kid}")
 
 

@@ -139,9 +139,9 @@ def rotate_keys(token_ttl: int) -> SigningKey:
     retired.append(
         PublishedKey(current.kid, current.public_key, now + token_ttl + RETIRE_MARGIN_SECONDS)
     )
-    # The retired key is published before the new one signs anything.
-    _write_previous(retired)
-    _write_pair(private_path, public_path)
+    # The retired key is published before the new one signs anything (replaced first), and
+    # nothing is replaced until all three files are written in full.
+    _write_atomically(_previous_file(retired), *_new_pair_files(private_path, public_path))
     new = _read_key_pair(private_path, public_path)
     log.info("signing key rotated: %s retired, %s active", current.kid, new.kid)
     return new
@@ -158,12 +158,16 @@ def prune_previous_keys() -> int:
 
 
 def _write_previous(keys: list[PublishedKey]) -> None:
+    _write_atomically(_previous_file(keys))
+
+
+def _previous_file(keys: list[PublishedKey]) -> tuple[Path, bytes, int]:
     entries = [
         {"kid": k.kid, "retire_at": k.retire_at, "public_key": _public_pem(k.public_key).decode()}
         for k in keys
     ]
     data = json.dumps({"keys": entries}, indent=2).encode()
-    _write_atomically((previous_keys_path(), data, 0o644))
+    return previous_keys_path(), data, 0o644
 
 
 def _read_previous(path: Path) -> list[PublishedKey]:
@@ -193,18 +197,23 @@ def _public_pem(public_key: rsa.RSAPublicKey) -> bytes:
 
 
 def _write_pair(private_path: Path, public_path: Path) -> None:
+    # Both files are written out before either replaces the current pair: a write that fails
+    # (a full disk) leaves the current pair as it was.
+    _write_atomically(*_new_pair_files(private_path, public_path))
+
+
+def _new_pair_files(private_path: Path, public_path: Path) -> list[tuple[Path, bytes, int]]:
+    """A new RSA-2048 pair as (path, contents, mode) for _write_atomically."""
     private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private_pem = private_key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    # Both files are written out before either replaces the current pair: a write that fails
-    # (a full disk) leaves the current pair as it was.
-    _write_atomically(
+    return [
         (private_path, private_pem, 0o600),
         (public_path, _public_pem(private_key.public_key()), 0o644),
-    )
+    ]
 
 
 def key_id(public_key: rsa.RSAPublicKey) -> str:
