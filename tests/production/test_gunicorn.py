@@ -64,5 +64,5 @@ def test_loadtest_smoke_run_passes_on_sqlite_and_postgresql(capsys):
     output = capsys.readouterr().out
     assert "== SQLite" in output and "== PostgreSQL + Redis" in output
     assert output.count("5xx answers: 0 {}") == 2
-    assert "RSS" in output
+    assert "RSS per worker" in output
     assert status == 0, output
