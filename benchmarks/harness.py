@@ -1,57 +1,152 @@
-"""What the HTTP benchmarks share: a database with one application, gunicorn servers and wrk.
+"""What the HTTP benchmarks share: placement on the cores, databases, gunicorn servers and wrk.
 
-Each benchmark serves our app and a bare Flask floor under the same gunicorn (2 sync workers) on
-127.0.0.1, warms both up, then measures them in alternating rounds (floor, ours, floor, ours, …)
-so that other load on the machine hits both alike. The load comes from wrk (Debian's `wrk`
-package: `make bench-*` installs it when missing), one thread and four connections: a C client
-takes a few percent of one core, so the servers decide the rates. The Python load generators
-used before took most of a core on the same two cores and so flattered whichever server was
-slower (docs/tokens.md, "Performance"). Everything started here is stopped at the end; the
-benchmark's organization, user and application are removed again.
+In production the database runs on another machine. On a 2-core machine the closest we get is
+to pin (`taskset`): the gunicorn workers of whichever server is measured on CPU 0, the load
+generator (wrk) and the database server on CPU 1, for our app and the bare references alike.
+`BENCH_PIN=0` (or `--no-pin`) runs everything unpinned instead, as the scheduler likes.
+
+PostgreSQL is a server this harness starts itself (`initdb`/`pg_ctl` from PostgreSQL 15 in a
+temporary directory, on a free port, as user `postgres` when run as root), pinned like wrk, and
+stopped at the end by its postmaster's PID; SQLite is a file in the same temporary directory.
+
+Every server is gunicorn with 2 sync workers, started the way production starts ours
+(`gunicorn wsgi:app`, settings through OAUTHSRV_* variables; the instance/ folder is not
+touched). The load comes from wrk (Debian's `wrk` package; `make wrk` installs it), one thread:
+a C client takes a few percent of a core, so the servers decide the rates. Everything started
+here is stopped at the end.
 """
 
-import argparse
+import contextlib
 import os
 import re
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 WORKERS = 2
-CONNECTIONS = 4
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+ISSUER = "http://127.0.0.1"
+APP_CPU, SIDE_CPU = "0", "1"  # our workers / wrk and the database server
+
+
+# --- Placement -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Measurement:
-    """One wrk round against one server."""
+class Placement:
+    """Which CPU each side runs on: pinned (app on CPU 0, the rest on CPU 1) or not at all."""
 
-    rate: float  # successful (2xx) responses per second
-    ok: int
-    errors: int  # non-2xx responses and socket errors
+    pinned: bool
+
+    @classmethod
+    def from_env(cls, flag: bool | None = None) -> "Placement":
+        """`flag` (a command-line choice) wins over BENCH_PIN (default: pinned, given 2 CPUs)."""
+        pinned = flag if flag is not None else os.environ.get("BENCH_PIN", "1") != "0"
+        if pinned and len(os.sched_getaffinity(0)) < 2:
+            print("fewer than 2 CPUs available: running unpinned", file=sys.stderr)
+            pinned = False
+        return cls(pinned)
+
+    def app(self) -> list[str]:
+        return ["taskset", "-c", APP_CPU] if self.pinned else []
+
+    def side(self) -> list[str]:
+        return ["taskset", "-c", SIDE_CPU] if self.pinned else []
+
+    def describe(self) -> str:
+        if self.pinned:
+            return (
+                f"pinned: gunicorn workers on CPU {APP_CPU}; wrk and PostgreSQL on CPU {SIDE_CPU}"
+            )
+        return "unpinned: servers, wrk and PostgreSQL share all CPUs"
 
 
-@dataclass(frozen=True)
-class Target:
-    """A server to load: its port and the wrk script that shapes each request."""
-
-    name: str
-    url: str
-    script: Path
+def env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name) or default)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# --- Databases -----------------------------------------------------------------------------
+
+
+class Postgres:
+    """A PostgreSQL 15 server of our own in `workdir`, on a free port; `uri` names its database."""
+
+    def __init__(self, workdir: Path, placement: Placement):
+        self.dir = workdir / "pg"
+        self.data = self.dir / "data"
+        self.port = free_port()
+        self.placement = placement
+        self.pid: int | None = None
+
+    def _as_postgres(self) -> list[str]:
+        return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    def start(self) -> str:
+        self.dir.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+        run = self._as_postgres()
+        subprocess.run(
+            [*run, PG_BIN / "initdb", "-D", self.data, "--auth=trust", "-U", "postgres",
+             "--encoding=UTF8", "--no-locale"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        options = (
+            f"-c port={self.port} -c listen_addresses=127.0.0.1"
+            f" -c unix_socket_directories={self.dir}"
+        )
+        subprocess.run(
+            [*self.placement.side(), *run, PG_BIN / "pg_ctl", "-D", self.data, "-w",
+             "-l", self.dir / "server.log", "-o", options, "start"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        self.pid = int((self.data / "postmaster.pid").read_text().split()[0])
+        import psycopg
+
+        admin = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute("CREATE DATABASE bench")
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/bench"
+
+    def stop(self) -> None:
+        """Fast shutdown of our postmaster, by its PID; waits until it is gone."""
+        if self.pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGINT)
+        deadline = time.monotonic() + 30
+        while Path(f"/proc/{self.pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if Path(f"/proc/{self.pid}").exists():
+            os.kill(self.pid, signal.SIGQUIT)
+        self.pid = None
+
+
+@contextlib.contextmanager
+def database(kind: str, workdir: Path, placement: Placement):
+    """The SQLAlchemy URI of a fresh, empty database: "sqlite" or "postgresql" (our own server)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / 'bench.db'}"
+        return
+    server = Postgres(workdir, placement)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+def database_label(uri: str) -> str:
+    return "PostgreSQL" if uri.startswith("postgresql") else "SQLite"
 
 
 def server_env(workdir: Path, database_uri: str) -> dict:
@@ -60,16 +155,22 @@ def server_env(workdir: Path, database_uri: str) -> dict:
         **os.environ,
         "OAUTHSRV_SQLALCHEMY_DATABASE_URI": database_uri,
         "OAUTHSRV_SECRET_KEY": secrets.token_urlsafe(32),
+        "OAUTHSRV_OAUTH_ISSUER": ISSUER,
         "OAUTHSRV_OAUTH_PRIVATE_KEY_PATH": str(workdir / "private.key"),
         "OAUTHSRV_OAUTH_PUBLIC_KEY_PATH": str(workdir / "public.key"),
         "OAUTHSRV_MAIL_FILE_DIRECTORY": str(workdir / "mail"),
         "OAUTHSRV_RATELIMIT_STORAGE_URI": "memory://",
         "BENCH_PRIVATE_KEY": str(workdir / "private.key"),
+        "BENCH_PUBLIC_KEY": str(workdir / "public.key"),
+        "BENCH_DATABASE_URI": database_uri,
     }
 
 
-def prepare(env: dict, tag: str) -> tuple[str, str]:
-    """Migrate, write the keys, create an owner and a backend application; its credentials."""
+def prepare(env: dict, tag: str, seed=None) -> tuple[str, str]:
+    """Migrate, write the keys, create an owner and a backend application; its credentials.
+
+    `seed`, when given, is called inside the app context to add more data (the grid's).
+    """
     os.environ.update({k: v for k, v in env.items() if k.startswith("OAUTHSRV_")})
     from flask_migrate import upgrade
 
@@ -88,12 +189,14 @@ def prepare(env: dict, tag: str) -> tuple[str, str]:
             owner, owner.organizations[0], "Bench", created_by="benchmark"
         )
         client_id = application.client_id
+        if seed is not None:
+            seed()
         db.engine.dispose()
     return client_id, secret
 
 
 def cleanup(tag: str) -> None:
-    """Remove the benchmark's user, organization and application from the database."""
+    """Remove the benchmark's user, organization and application (for a database we were lent)."""
     from oauthsrv import create_app
     from oauthsrv.extensions import db
     from oauthsrv.services import accounts
@@ -107,30 +210,93 @@ def cleanup(tag: str) -> None:
         db.engine.dispose()
 
 
-def start_gunicorn(target: str, port: int, env: dict, log_path: Path) -> subprocess.Popen:
-    """gunicorn with WORKERS sync workers on 127.0.0.1:port, once it accepts connections."""
+# --- Servers -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """A gunicorn master we started; its workers are its children."""
+
+    name: str
+    port: int
+    process: subprocess.Popen
+
+    def worker_rss_mb(self) -> list[float]:
+        """Resident memory of each worker, in MB (from /proc)."""
+        sizes = []
+        for status in Path("/proc").glob("[0-9]*/status"):
+            with contextlib.suppress(OSError):
+                fields = dict(
+                    line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+                )
+                if int(fields["PPid"]) == self.process.pid and "VmRSS" in fields:
+                    sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
+        return sorted(sizes)
+
+
+def start_gunicorn(
+    name: str, target: str, env: dict, workdir: Path, placement: Placement
+) -> Server:
+    """gunicorn with WORKERS sync workers on a free 127.0.0.1 port, once it accepts connections."""
+    port = free_port()
     command = [
-        sys.executable, "-m", "gunicorn", f"--workers={WORKERS}", f"--bind=127.0.0.1:{port}",
-        "--log-level=warning", "--chdir", str(ROOT), target,
+        *placement.app(), sys.executable, "-m", "gunicorn", f"--workers={WORKERS}",
+        f"--bind=127.0.0.1:{port}", "--log-level=warning", "--chdir", str(ROOT), target,
     ]  # fmt: skip
+    log_path = workdir / f"{name}.log"
     log = open(log_path, "wb")  # noqa: SIM115  (the process keeps it open until it stops)
     process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+    server = Server(name, port, process)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process
         except OSError:
             time.sleep(0.1)
+            continue
+        while len(server.worker_rss_mb()) < WORKERS and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return server
     process.terminate()
     sys.exit(f"gunicorn {target} did not start; see {log_path}")
 
 
-def stop(servers: list[subprocess.Popen]) -> None:
+def stop(servers: list[Server]) -> None:
+    """Stop each gunicorn master by its PID (it stops its workers)."""
     for server in servers:
-        server.terminate()
+        server.process.terminate()
     for server in servers:
-        server.wait(timeout=30)
+        server.process.wait(timeout=30)
+
+
+# --- Load ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One wrk round against one target."""
+
+    rate: float  # successful (2xx) responses per second
+    ok: int
+    errors: int  # non-2xx responses and socket errors
+    p50_ms: float
+    p99_ms: float
+
+
+@dataclass(frozen=True)
+class Target:
+    """One endpoint to load: a label, its URL and the wrk script that shapes each request."""
+
+    name: str
+    url: str
+    script: Path
+    server: Server | None = field(default=None, compare=False)
 
 
 def wrk_script(path: Path, method: str, headers: dict[str, str], body: str = "") -> Path:
@@ -147,27 +313,29 @@ def _lua(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def run_wrk(target: Target, seconds: float) -> Measurement:
-    """One round of wrk against `target`: successful responses per second and errors."""
+def run_wrk(target: Target, seconds: float, connections: int, placement: Placement) -> Measurement:
+    """One round of wrk against `target`: successful responses per second, errors, latency."""
     command = [
-        shutil.which("wrk") or sys.exit("wrk is not installed: apt-get install -y wrk"),
-        "--threads=1", f"--connections={CONNECTIONS}", f"--duration={seconds:g}s",
-        "--timeout=10s", f"--script={target.script}", target.url,
+        *placement.side(),
+        shutil.which("wrk") or sys.exit("wrk is not installed: make wrk"),
+        "--threads=1", f"--connections={connections}", f"--duration={seconds:g}s",
+        "--timeout=10s", "--latency", f"--script={target.script}", target.url,
     ]  # fmt: skip
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     total, elapsed = _wrk_total(output)
     non_2xx = _wrk_count(output, r"Non-2xx or 3xx responses:\s+(\d+)")
     socket_errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
     ok = total - non_2xx
-    return Measurement(ok / elapsed, ok, non_2xx + socket_errors)
+    return Measurement(
+        ok / elapsed, ok, non_2xx + socket_errors, _percentile(output, 50), _percentile(output, 99)
+    )
 
 
 def _wrk_total(output: str) -> tuple[int, float]:
-    match = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)", output)
+    match = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)\b", output)
     if match is None:
         sys.exit(f"unexpected wrk output:\n{output}")
-    scale = {"ms": 0.001, "s": 1.0, "m": 60.0}[match.group(3)]
-    return int(match.group(1)), float(match.group(2)) * scale
+    return int(match.group(1)), _seconds(float(match.group(2)), match.group(3))
 
 
 def _wrk_count(output: str, pattern: str) -> int:
@@ -175,66 +343,102 @@ def _wrk_count(output: str, pattern: str) -> int:
     return int(match.group(1)) if match else 0
 
 
-def alternate(targets: list[Target], rounds: int, seconds: float) -> dict[str, list[Measurement]]:
-    """A short warm-up of each target, then `rounds` alternating measurements of each."""
-    for target in targets:  # imports, connections, caches
-        run_wrk(target, 2)
+def _percentile(output: str, percent: int) -> float:
+    """A latency percentile from wrk's --latency distribution, in milliseconds (nan: none)."""
+    match = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.MULTILINE)
+    return _seconds(float(match.group(1)), match.group(2)) * 1000 if match else float("nan")
+
+
+def _seconds(value: float, unit: str) -> float:
+    return value * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
+
+
+def warm_up(targets: list[Target], placement: Placement, limit: float = 90) -> None:
+    """Imports, connections, keys, caches: short wrk runs per target, not counted, until one
+    answers at a steady pace (each worker's first token request loads the signing key, which
+    takes seconds when the core is busy)."""
+    for target in targets:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            warm = run_wrk(target, 2, 4, placement)
+            if warm.ok >= 10 and warm.p99_ms < 1000:
+                break
+        else:
+            sys.exit(f"{target.name} did not warm up within {limit:g} s")
+
+
+def alternate(
+    targets: list[Target], rounds: int, seconds: float, connections: int, placement: Placement
+) -> dict[str, list[Measurement]]:
+    """`rounds` alternating measurements of each target (A, B, C, A, B, C, …).
+
+    Other load on the machine then hits every target alike, and a ratio of their means is
+    worth more than any single round (single runs swing by about ±0.1 here).
+    """
     results: dict[str, list[Measurement]] = {target.name: [] for target in targets}
     for _ in range(rounds):
         for target in targets:
-            results[target.name].append(run_wrk(target, seconds))
+            results[target.name].append(run_wrk(target, seconds, connections, placement))
     return results
 
 
-def report(title: str, results: dict[str, list[Measurement]], floor: str, ours: str, target: float):
-    """Print each server's mean rate, rounds and errors, and our share of the floor's rate."""
-    print(title)
-    rates = {}
-    for name, rounds in results.items():
-        rates[name] = sum(m.rate for m in rounds) / len(rounds)
-        per_round = ", ".join(f"{m.rate:.0f}" for m in rounds)
-        errors = sum(m.errors for m in rounds)
-        print(f"  {name:<28} {rates[name]:8.1f} req/s  (rounds: {per_round})  errors: {errors}")
-    share = rates[ours] / rates[floor] if rates[floor] else 0.0
-    verdict = "meets" if share >= target else "BELOW"
-    print(f"  {ours} / {floor}: {share:.0%} ({verdict} the {target:.0%} target)")
-    return all(m.errors == 0 for rounds in results.values() for m in rounds)
+def mean_rate(rounds: list[Measurement]) -> float:
+    return sum(m.rate for m in rounds) / len(rounds)
 
 
-def database_label(uri: str) -> str:
-    return "PostgreSQL" if uri.startswith("postgresql") else "SQLite"
+def errors(results: dict[str, list[Measurement]]) -> int:
+    return sum(m.errors for rounds in results.values() for m in rounds)
 
 
-def main(doc: str, name: str, floor_app: str, seconds: float, target: float, targets_for) -> int:
-    """Run one benchmark from the command line: our app beside `floor_app`, then the report.
+@contextlib.contextmanager
+def workdir(prefix: str):
+    """A temporary directory, removed at the end, that the postgres user may pass through."""
+    with tempfile.TemporaryDirectory(prefix=f"{prefix}-bench-") as tmp:
+        os.chmod(tmp, 0o711)
+        yield Path(tmp)
 
-    `targets_for(ours_port, floor_port, client_id, secret, workdir)` returns the floor's Target
-    and ours, in that order. Exit status 1 when any response was an error.
-    """
-    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
-    parser.add_argument("--database-uri", help="default: SQLite in a temporary directory")
-    parser.add_argument("--seconds", type=float, default=seconds, help="length of each round")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per server")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix=f"{name}-bench-") as tmp:
-        workdir = Path(tmp)
-        uri = args.database_uri or f"sqlite:///{workdir / 'bench.db'}"
-        env = server_env(workdir, uri)
+
+# --- One database, its servers, and the benchmarks run on them -----------------------------
+
+
+@dataclass
+class Stack:
+    """A prepared database and the three servers loaded against it."""
+
+    uri: str
+    workdir: Path
+    client_id: str
+    secret: str
+    ours: Server
+    bare_jwt: Server  # benchmarks/bare_jwt_app.py: /token, /token-read, /jwks
+    bare_hello: Server  # benchmarks/bare_hello_app.py: /hello, /hello-read
+
+    @property
+    def servers(self) -> list[Server]:
+        return [self.ours, self.bare_jwt, self.bare_hello]
+
+    def url(self, server: Server, path: str) -> str:
+        return f"http://127.0.0.1:{server.port}{path}"
+
+
+@contextlib.contextmanager
+def stack(kind: str, tmp: Path, placement: Placement, database_uri: str | None = None, seed=None):
+    """Our app and the bare references served on one database (`database_uri`: one we are lent,
+    cleaned up afterwards; otherwise a fresh one of `kind`)."""
+    with contextlib.ExitStack() as exits:
+        uri = database_uri or exits.enter_context(database(kind, tmp, placement))
+        env = server_env(tmp, uri)
         tag = f"bench-{secrets.token_hex(4)}"
-        client_id, secret = prepare(env, tag)
-        ours_port, floor_port = free_port(), free_port()
-        servers = [
-            start_gunicorn("wsgi:app", ours_port, env, workdir / "ours.log"),
-            start_gunicorn(floor_app, floor_port, env, workdir / "floor.log"),
-        ]
-        try:
-            floor, ours = targets_for(ours_port, floor_port, client_id, secret, workdir)
-            results = alternate([floor, ours], args.rounds, args.seconds)
-        finally:
-            stop(servers)
-            cleanup(tag)
-    title = (
-        f"{name} benchmark: gunicorn -w {WORKERS}, wrk {CONNECTIONS} connections, "
-        f"{args.rounds} x {args.seconds:g} s each, database {database_label(uri)}"
-    )
-    return 0 if report(title, results, floor.name, ours.name, target) else 1
+        client_id, secret = prepare(env, tag, seed)
+        if database_uri:
+            exits.callback(cleanup, tag)
+        env["BENCH_CLIENT_ID"] = client_id
+        servers = []
+        exits.callback(stop, servers)
+        for name, target in [
+            ("ours", "wsgi:app"),
+            ("bare_jwt", "benchmarks.bare_jwt_app:app"),
+            ("bare_hello", "benchmarks.bare_hello_app:app"),
+        ]:
+            servers.append(start_gunicorn(name, target, env, tmp, placement))
+        yield Stack(uri, tmp, client_id, secret, *servers)

@@ -1,37 +1,37 @@
-"""Benchmark: POST /oauth2-token under gunicorn (2 workers) beside a bare RS256-signing endpoint.
+"""Benchmark: POST /oauth2-token beside bare RS256 signing with and without the one read.
 
-    python benchmarks/token_bench.py [--database-uri URI] [--seconds 8] [--rounds 3]
+    python benchmarks/token_bench.py [--database sqlite|postgresql] [--seconds S] [--rounds N]
+                                     [--no-pin] [--database-uri URI]
 
-The floor (benchmarks/bare_jwt_app.py) signs a token of the same shape with the same key and
-answers like the token endpoint, with none of the work around it. Both are loaded by wrk in
-alternating rounds (benchmarks/harness.py); prints requests per second, errors and our share of
-the floor's rate (target: at least 80 %). Exit status 1 when any response was an error.
+The references (benchmarks/bare_jwt_app.py) sign a token of the same shape with the same key and
+answer like the token endpoint; "+ read" first reads the client's row once. All three get the
+same client-credentials POST (Basic credentials). Target: at least 80 % of "sign + read".
 """
 
 import base64
 import sys
 
 import harness
+import ratios
 
-TARGET = 0.80
 
-
-def targets_for(ours_port, floor_port, client_id, secret, workdir):
-    """The same client-credentials POST (Basic credentials) to both servers."""
-    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+def targets(stack: harness.Stack) -> list[harness.Target]:
+    basic = base64.b64encode(f"{stack.client_id}:{stack.secret}".encode()).decode()
     headers = {
         "Authorization": f"Basic {basic}",
         "Content-Type": "application/x-www-form-urlencoded",
     }
-    body = "grant_type=client_credentials"
-    script = harness.wrk_script(workdir / "token.lua", "POST", headers, body)
-    return (
-        harness.Target("bare RS256 Flask endpoint", f"http://127.0.0.1:{floor_port}/token", script),
-        harness.Target("POST /oauth2-token", f"http://127.0.0.1:{ours_port}/oauth2-token", script),
+    script = harness.wrk_script(
+        stack.workdir / "token.lua", "POST", headers, "grant_type=client_credentials"
     )
+    return [
+        harness.Target("POST /oauth2-token", stack.url(stack.ours, "/oauth2-token"), script),
+        harness.Target("bare sign + read", stack.url(stack.bare_jwt, "/token-read"), script),
+        harness.Target("bare RS256 sign", stack.url(stack.bare_jwt, "/token"), script),
+    ]
 
+
+TOKEN = ratios.Benchmark("POST /oauth2-token", 0.80, targets)
 
 if __name__ == "__main__":
-    sys.exit(
-        harness.main(__doc__, "token", "benchmarks.bare_jwt_app:app", 8.0, TARGET, targets_for)
-    )
+    sys.exit(ratios.main(__doc__, [TOKEN]))

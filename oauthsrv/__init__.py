@@ -6,31 +6,57 @@ from flask import Flask, redirect, url_for
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import errors, health, security, templating, throttle
+from . import (
+    admin,
+    api,
+    applications,
+    auth,
+    customers,
+    errors,
+    health,
+    machine,
+    notifications,
+    oauth,
+    profile,
+    security,
+    templating,
+    throttle,
+)
 from .config import INSTANCE_PATH, load_config
+from .dispatch import PathDispatcher
 from .extensions import csrf, db, login_manager, mail, migrate
+
+MACHINE_APP = "oauthsrv.machine_app"  # key of the machine app in the back-office's extensions
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the application: config, extensions, blueprints, error handlers and CLI."""
-    app = Flask(__name__, instance_path=str(INSTANCE_PATH), instance_relative_config=True)
+    """Build the back-office app and the machine app beside it; return the back-office app.
+
+    Both come from this package with one configuration (the same Config object) and one database
+    engine. The back-office's WSGI entry dispatches by path (oauthsrv.dispatch), so serving it
+    (`wsgi:app`, a test client) serves both; its CLI (`flask --app wsgi …`) is the operators'.
+    """
+    app = new_app(static_folder="static", template_folder="templates")
     load_config(app, test_config)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    init_extensions(app)
-    security.init_app(app)
-    throttle.init_app(app)
-    errors.init_app(app)
-    templating.init_app(app)
-    register_blueprints(app)
-    health.register(app)  # /healthz, /readyz: no session, no-store
-    register_cli(app)
-    app.add_url_rule("/", "index", lambda: redirect(url_for("profile.show")))
+    init_backoffice(app)
+    machine_app = create_machine_app(app)
+    app.extensions[MACHINE_APP] = machine_app
+    app.wsgi_app = PathDispatcher(app.wsgi_app, machine_app)
+    security.trust_proxies(app)  # around the dispatcher: both apps see the client's address
     return app
 
 
-def init_extensions(app: Flask) -> None:
+def new_app(**folders) -> Flask:
+    return Flask(
+        __name__, instance_path=str(INSTANCE_PATH), instance_relative_config=True, **folders
+    )
+
+
+def init_backoffice(app: Flask) -> None:
+    """People: sessions, CSRF, login, HTML pages and htmx, the outbox, the CLI."""
     db.init_app(app)
     migrate.init_app(
         app, db, directory=str(INSTANCE_PATH.parent / "migrations"), render_as_batch=True
@@ -40,10 +66,35 @@ def init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
+    throttle.init_app(app)
+    security.init_backoffice(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    register_blueprints(app)
+    register_cli(app)
+    app.add_url_rule("/", "index", lambda: redirect(url_for("profile.show")))
+
+
+def create_machine_app(backoffice: Flask) -> Flask:
+    """Machines: the token endpoints, discovery and both APIs (oauthsrv.machine)."""
+    app = new_app(static_folder=None, template_folder=None)
+    app.config = backoffice.config  # one configuration: a change to one is seen by both
+    db.init_app_sharing_engines(app, backoffice)
+    # The failure counters: one store per process (memory://) or Redis, whichever app counts.
+    app.extensions["throttle"] = backoffice.extensions["throttle"]
+    machine.init_app(app)
+    oauth.init_app(app)
+    api.init_app(app)
+    health.register(app)  # /healthz, /readyz for load balancers
+    return app
+
+
+def machine_app_of(app: Flask) -> Flask:
+    """The machine app create_app built beside the back-office `app`."""
+    return app.extensions[MACHINE_APP]
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import admin, api, applications, auth, customers, notifications, oauth, profile
     from .auth import session  # noqa: F401  (registers the user loader)
 
     app.register_blueprint(auth.bp)
@@ -52,8 +103,6 @@ def register_blueprints(app: Flask) -> None:
     notifications.init_app(app)  # the Notifications page, the outbox and its signal listener
     app.register_blueprint(applications.bp)
     app.register_blueprint(admin.bp)
-    oauth.init_app(app)
-    api.init_app(app)  # the Bearer-protected APIs under /admin/api and /api
 
 
 def register_cli(app: Flask) -> None:

@@ -1,8 +1,11 @@
-"""Error pages: HTML for the back-office, JSON for API clients, chosen in one place."""
+"""Error pages of the back-office: HTML, with a rollback and a logged trace on 500.
+
+The machine app answers its errors as JSON with handlers of its own (oauthsrv.machine).
+"""
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -10,35 +13,10 @@ from .extensions import db
 
 log = logging.getLogger(__name__)
 
-API_PREFIXES = ("/api/", "/admin/api/")
-API_ROOTS = frozenset(prefix.rstrip("/") for prefix in API_PREFIXES)
-JSON_API = "application/vnd.api+json"
-
-
-def wants_json() -> bool:
-    """API paths answer JSON:API error documents; everything else HTML pages."""
-    path = request.path
-    return path.startswith(API_PREFIXES) or path in API_ROOTS
-
-
-def json_api_error(status: int, title: str, detail: str | None = None, headers=None):
-    """A JSON:API error document."""
-    error = {"status": str(status), "title": title}
-    if detail:
-        error["detail"] = detail
-    response = jsonify({"errors": [error]})
-    response.status_code = status
-    response.content_type = JSON_API
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
-
 
 def handle_http_error(error: HTTPException):
-    """Render an HTTP error for the kind of client that asked, keeping headers such as Allow."""
+    """Render an HTTP error as a page, keeping headers such as Allow."""
     headers = {name: value for name, value in error.get_headers() if name != "Content-Type"}
-    if wants_json():
-        return json_api_error(error.code, error.name, error.description, headers)
     template = f"errors/{error.code}.html" if error.code in (403, 404) else "errors/error.html"
     return render_template(template, error=error), error.code, headers
 

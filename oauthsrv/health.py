@@ -1,9 +1,9 @@
 """Liveness and readiness for load balancers and orchestrators: GET /healthz and GET /readyz.
 
-Both answer JSON with no-store and never open the back-office session (they are machine paths,
-security.MACHINE_PATHS), so polling them every second costs a few hundred microseconds and
-sets no cookie. A failing check is named, never described: no connection string, host name or
-exception text ever leaves the server (the reason goes to the log).
+Both are mounted on the machine app (dispatch.MACHINE_MOUNTS): JSON, no-store, no session and
+no cookie, no back-office hook, so polling them every second costs a few hundred microseconds.
+A failing check is named, never described: no connection string, host name or exception text
+ever leaves the server (the reason goes to the log).
 """
 
 import json

@@ -1,7 +1,7 @@
-"""Cookies, proxies and the security headers every response carries."""
+"""Cookies, proxies and the security headers every response carries, in both apps."""
 
 from flask import Response, request
-from flask.sessions import NullSession, SecureCookieSessionInterface
+from flask.sessions import SecureCookieSessionInterface, SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = (
@@ -14,62 +14,64 @@ SECURITY_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "same-origin"),
 )
-# Paths that machines call with credentials of their own (client secrets, Bearer tokens): the
-# token endpoints, discovery and both APIs. They never read or write the back-office session.
-# So do the health probes (health.py), polled by load balancers.
-MACHINE_PREFIXES = ("/oauth2-token", "/.well-known/", "/api/", "/admin/api/")
-MACHINE_PATHS = frozenset(("/api", "/admin/api", "/healthz", "/readyz"))
+NO_STORE = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
+# What every answer of the machine app starts with (MachineResponse).
+MACHINE_HEADERS = (*NO_STORE, *SECURITY_HEADERS)
+_MACHINE_HEADER_NAMES = tuple(name.lower() for name, _ in MACHINE_HEADERS)
 
 
-def is_machine_path(path: str) -> bool:
-    """Whether a path serves machine-to-machine clients rather than browsers of the back-office."""
-    return path.startswith(MACHINE_PREFIXES) or path in MACHINE_PATHS
-
-
-class SessionInterface(SecureCookieSessionInterface):
-    """Marks the session cookie Secure whenever the request came over HTTPS.
-
-    Machine-to-machine paths get Flask's null session: a back-office cookie never authenticates
-    an API call or a token request, no Set-Cookie can leave their answers, and they skip the
-    cookie's signature check and serialization (a measurable part of these short requests).
-    """
-
-    def open_session(self, app, request):
-        if is_machine_path(request.path):
-            return self.make_null_session(app)
-        return super().open_session(app, request)
-
-    def save_session(self, app, session, response) -> None:
-        if isinstance(session, NullSession):
-            return
-        super().save_session(app, session, response)
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """The back-office session: marks the cookie Secure whenever the request came over HTTPS."""
 
     def get_cookie_secure(self, app) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
 
-NO_STORE = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
+class NoSessionInterface(SessionInterface):
+    """The machine app's: every request gets Flask's null session and no cookie is ever read or
+    written. A back-office cookie sent along is ignored, and no Set-Cookie can leave."""
+
+    def open_session(self, app, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response) -> None:
+        """Never called for a null session (Flask checks); nothing to save anyway."""
 
 
 class MachineResponse(Response):
-    """An answer to a machine client, built with every header it needs (machine_response).
+    """The machine app's response class: never cached, with the security headers, whoever
+    builds it (a view, jsonify, an error handler, Flask's automatic OPTIONS answer).
 
-    The app-wide after-request hooks leave it as it is: on the token endpoint and the APIs,
-    re-reading and re-setting its headers cost more than building them (~13 % of an API call,
-    counted in instructions).
+    A header given to the constructor replaces the default of the same name; a view that may be
+    cached (discovery) sets its own Cache-Control afterwards (oauth.views.cacheable).
     """
+
+    default_mimetype = "application/json"
+
+    def __init__(self, response=None, status=None, headers=None, *args, **kwargs):
+        super().__init__(response, status, _with_machine_headers(headers), *args, **kwargs)
+
+
+def _with_machine_headers(headers) -> list:
+    if not headers:
+        return list(MACHINE_HEADERS)
+    given = list(headers.items() if hasattr(headers, "items") else headers)
+    names = {name.lower() for name, _ in given}
+    defaults = [
+        header
+        for header, lower in zip(MACHINE_HEADERS, _MACHINE_HEADER_NAMES, strict=True)
+        if lower not in names
+    ]
+    return [*defaults, *given]
 
 
 def machine_response(body: str, status: int, content_type: str, headers=()) -> MachineResponse:
-    """A response no cache keeps, with `headers` and the security headers set once."""
-    header_list = [*NO_STORE, *headers, *SECURITY_HEADERS]
-    return MachineResponse(body, status=status, headers=header_list, content_type=content_type)
+    """A machine answer with `body`, `status` and `headers` besides the defaults."""
+    return MachineResponse(body, status=status, headers=headers, content_type=content_type)
 
 
 def set_security_headers(response):
     """Only our own scripts and styles, no framing, no MIME sniffing (a view's own value wins)."""
-    if isinstance(response, MachineResponse):
-        return response  # built with them
     headers = response.headers
     present = {name.lower() for name, _ in headers.items()}
     for name, value in SECURITY_HEADERS:
@@ -78,10 +80,14 @@ def set_security_headers(response):
     return response
 
 
-def init_app(app) -> None:
-    """Trust X-Forwarded-* only for the configured number of proxy hops."""
-    app.session_interface = SessionInterface()
+def init_backoffice(app) -> None:
+    """Session cookies and the security headers on every back-office answer."""
+    app.session_interface = CookieSessionInterface()
+    app.after_request(set_security_headers)
+
+
+def trust_proxies(app) -> None:
+    """Trust X-Forwarded-* for the configured number of proxy hops, in front of both apps."""
     hops = int(app.config["TRUSTED_PROXIES"])
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    app.after_request(set_security_headers)

@@ -99,3 +99,17 @@ def test_readyz_checks_redis_when_configured(app_config, storage, expected):
         assert "r3dis-pw" not in response.get_data(as_text=True)
     with app.app_context():
         db.engine.dispose()
+
+
+def test_probes_are_served_by_the_machine_app(app, client, auth, owner):
+    from oauthsrv import machine_app_of
+
+    machine_rules = {rule.rule for rule in machine_app_of(app).url_map.iter_rules()}
+    backoffice_rules = {rule.rule for rule in app.url_map.iter_rules()}
+    assert {"/healthz", "/readyz"} <= machine_rules
+    assert not {"/healthz", "/readyz"} & backoffice_rules
+    auth.login(owner.email)  # a back-office session cookie sent along is ignored
+    response = client.post("/readyz")
+    assert response.status_code == 405
+    assert response.content_type == "application/json"
+    assert "Set-Cookie" not in response.headers

@@ -3,7 +3,7 @@
 import pytest
 from flask import Blueprint, abort
 
-from oauthsrv import create_app
+from oauthsrv import create_app, machine_app_of
 from oauthsrv.extensions import db
 from tests.conftest import TEST_PASSWORD
 
@@ -134,9 +134,11 @@ def failing_app(app_config):
     app = create_app({**app_config, "TESTING": False, "PROPAGATE_EXCEPTIONS": False})
     boom = Blueprint("boom", __name__)
     boom.add_url_rule("/admin/boom", "page", lambda: 1 / 0)
-    boom.add_url_rule("/admin/api/boom", "api", lambda: 1 / 0)
     boom.add_url_rule("/admin/forbidden", "forbidden", lambda: abort(403))
     app.register_blueprint(boom)
+    machine_boom = Blueprint("boom", __name__)  # API paths are the machine app's
+    machine_boom.add_url_rule("/admin/api/boom", "api", lambda: 1 / 0)
+    machine_app_of(app).register_blueprint(machine_boom)
     yield app
     with app.app_context():
         db.engine.dispose()  # closed now: collected later, psycopg's open connections warn

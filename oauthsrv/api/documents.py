@@ -9,10 +9,10 @@ from datetime import datetime
 
 from flask import current_app, request, url_for
 
-from ..errors import JSON_API
 from ..models import CustomerUser, OAuthApplication, Organization, User
 from ..security import machine_response
 
+JSON_API = "application/vnd.api+json"
 # A page past this cannot hold anything useful and would only make the database count.
 MAX_PAGE_NUMBER = 1_000_000
 # Bounds a response's size; openapi.yaml states the same maximum.
@@ -28,8 +28,8 @@ class ParameterError(ValueError):
         self.detail = detail
 
 
-# API answers hold personal data and depend on the token: never cached (api.no_store does the
-# same for the API's error pages).
+# API answers hold personal data and depend on the token: never cached (every machine answer is
+# no-store, security.MachineResponse), and a shared cache must not mix two tokens' answers.
 VARY = (("Vary", "Authorization"),)
 
 

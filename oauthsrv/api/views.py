@@ -1,10 +1,9 @@
 """URL map of the APIs. Each endpoint needs one scope; views act as the token's owner."""
 
-from flask import abort
+from flask import Blueprint, abort
 
 from ..models.oauth import BACKEND, FRONTEND
 from ..services import visibility
-from . import backend_bp, frontend_bp
 from .bearer import current_token, require_token
 from .documents import (
     ParameterError,
@@ -20,6 +19,9 @@ from .documents import (
     user_resource,
 )
 from .openapi import openapi_response
+
+backend_bp = Blueprint("api_backend", __name__, url_prefix="/admin/api")
+frontend_bp = Blueprint("api_frontend", __name__, url_prefix="/api")
 
 
 @backend_bp.get("/me")

@@ -1,6 +1,6 @@
 """System Configuration → Notifications: templates, rules and the outbox, for administrators."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..auth.forms import ConfirmForm
@@ -8,7 +8,7 @@ from ..htmx import render_page_or_fragment
 from ..security import CONTENT_SECURITY_POLICY
 from ..services import ValidationError
 from ..templating import LOCALES
-from . import bp, outbox, settings
+from . import outbox, settings
 from .events import EVENTS, sample_context
 from .forms import RuleForm, TemplateForm
 from .rendering import EmailTemplate, RenderError, render
@@ -18,6 +18,8 @@ from .rendering import EmailTemplate, RenderError, render
 PREVIEW_CSP = CONTENT_SECURITY_POLICY.replace(
     "style-src 'self'", "style-src 'self' 'unsafe-inline'"
 )
+
+bp = Blueprint("notifications", __name__, url_prefix="/admin/system/notifications")
 
 
 @bp.before_request

@@ -2,7 +2,8 @@
 
 Authlib drives the flows (grant selection, the client-credentials grant, RFC 7662 and RFC 7009
 endpoints); the hooks below plug in our request parsing, uniform client authentication with
-throttling, JWT minting (services/tokens.py) and RFC 6749 §5.2 error responses.
+throttling (as Authlib client-auth methods), JWT minting (services/tokens.py) and RFC 6749 §5.2
+error responses.
 """
 
 import hashlib
@@ -186,23 +187,6 @@ class OAuthServer(AuthorizationServer):
         tokens.touch_last_used(request.client.state)
         g.oauth_outcome = "issued"
 
-    def authenticate_client(self, request, methods, endpoint="token"):
-        """Uniform client authentication, refused while this address is throttled."""
-        client_id, client_secret = request.credentials
-        limits = failure_limits(client_id, request.remote_addr)
-        wait = max((throttle.retry_after(*limit) or 0 for limit in limits), default=0)
-        if wait:
-            raise TemporarilyUnavailable(
-                "Too many failed client authentications; retry later.", 429, retry_after=wait
-            )
-        state = tokens.authenticate_client(client_id, client_secret)
-        if state is None:
-            for limit in limits:
-                throttle.record_failure(*limit)
-            raise InvalidClientError(status_code=401)
-        request.auth_method = AUTH_METHODS[0] if request.via_header else AUTH_METHODS[1]
-        return Client(state)
-
     def handle_response(self, status_code, payload, headers):
         if status_code == 200:
             g.oauth_outcome = g.get("oauth_outcome") or "ok"
@@ -214,6 +198,40 @@ class OAuthServer(AuthorizationServer):
 
     def send_signal(self, name, *args, **kwargs):
         """Authlib's Flask signals are not used; skip the dispatch."""
+
+
+def authenticate_uniformly(request: requests.ClientRequest) -> Client:
+    """Uniform client authentication, refused while this address is throttled.
+
+    Whatever is wrong (no credentials, unknown client, wrong secret, inactive application or
+    owner) costs the same work and raises the same invalid_client, counted as a failure.
+    """
+    client_id, client_secret = request.credentials
+    limits = failure_limits(client_id, request.remote_addr)
+    wait = max((throttle.retry_after(*limit) or 0 for limit in limits), default=0)
+    if wait:
+        raise TemporarilyUnavailable(
+            "Too many failed client authentications; retry later.", 429, retry_after=wait
+        )
+    state = tokens.authenticate_client(client_id, client_secret)
+    if state is None:
+        for limit in limits:
+            throttle.record_failure(*limit)
+        raise InvalidClientError(status_code=401)
+    return Client(state)
+
+
+# Authlib tries each allowed method in turn (register_client_auth_method) and records the one
+# that returned the client as request.auth_method. The credentials were read once, by
+# requests.parse: each method answers for the requests that used its transport.
+def client_secret_basic(query_client, request: requests.ClientRequest) -> Client | None:
+    """Credentials in the Authorization header (RFC 6749 §2.3.1)."""
+    return authenticate_uniformly(request) if request.via_header else None
+
+
+def client_secret_post(query_client, request: requests.ClientRequest) -> Client | None:
+    """Credentials in the body, or none at all (refused the same way)."""
+    return None if request.via_header else authenticate_uniformly(request)
 
 
 def generate_token(grant_type, client, user=None, scope=None, **kwargs) -> dict:
@@ -285,6 +303,8 @@ def config_oauth(app) -> None:
     """Build the app's authorization server: grant, endpoints and token generator."""
     server = OAuthServer(app)
     server.register_token_generator("default", generate_token)
+    server.register_client_auth_method("client_secret_basic", client_secret_basic)
+    server.register_client_auth_method("client_secret_post", client_secret_post)
     server.register_grant(ClientCredentialsGrant)
     server.register_endpoint(Introspection)
     server.register_endpoint(Revocation)

@@ -1,14 +1,10 @@
 """URL map of the authorization server. Views stay thin: the server and services do the work."""
 
-from flask import current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, current_app, jsonify, request
 
-from ..security import NO_STORE, MachineResponse
 from ..services import keys, tokens
 from ..services.scopes import all_scopes
-from . import bp
-from .requests import PayloadTooLarge
-from .server import AUTH_METHODS, current_server, error_response, json_response
+from .server import AUTH_METHODS, current_server
 
 TOKEN_PATH = "/oauth2-token"
 INTROSPECTION_PATH = "/oauth2-token/introspect"
@@ -16,10 +12,11 @@ REVOCATION_PATH = "/oauth2-token/revoke"
 JWKS_PATH = "/.well-known/jwks.json"
 METADATA_PATH = "/.well-known/oauth-authorization-server"
 POST_PATHS = (TOKEN_PATH, INTROSPECTION_PATH, REVOCATION_PATH)
-OAUTH_PATHS = (*POST_PATHS, JWKS_PATH, METADATA_PATH)
 # Discovery documents may be cached briefly; PyJWKClient refetches on an unknown kid anyway.
 DISCOVERY_CACHE = "public, max-age=300"
 CORS_MAX_AGE = "600"
+
+bp = Blueprint("oauth", __name__)
 
 
 @bp.route(TOKEN_PATH, methods=["POST", "OPTIONS"])
@@ -49,9 +46,7 @@ def token_revoke():
 @bp.get(JWKS_PATH)
 def jwks_show():
     """The public keys that verify access tokens: the active one and retired ones still live."""
-    response = jsonify(keys.jwks())
-    response.headers["Cache-Control"] = DISCOVERY_CACHE
-    return response
+    return cacheable(jsonify(keys.jwks()))
 
 
 @bp.get(METADATA_PATH)
@@ -73,7 +68,13 @@ def metadata_show():
             "scopes_supported": all_scopes(),
         }
     )
+    return cacheable(response)
+
+
+def cacheable(response):
+    """A discovery document: public and cacheable for a while, unlike every other answer here."""
     response.headers["Cache-Control"] = DISCOVERY_CACHE
+    del response.headers["Pragma"]
     return response
 
 
@@ -102,20 +103,4 @@ def add_cors_headers(response):
         if origin:
             response.headers["Access-Control-Allow-Origin"] = origin
         response.vary.add("Origin")
-    if request.path in POST_PATHS and not isinstance(response, MachineResponse):
-        response.headers.update(dict(NO_STORE))  # preflights and the HTML error page
-    return response
-
-
-def http_error(error: HTTPException):
-    """An HTTP error raised before our views (wrong method, body too large) as OAuth JSON."""
-    if error.code == 413:
-        return error_response(PayloadTooLarge())
-    response = json_response(
-        error.code or 400,
-        {"error": "invalid_request", "error_description": "This method is not allowed here."},
-    )
-    for name, value in error.get_headers():
-        if name.lower() != "content-type":
-            response.headers[name] = value
     return response

@@ -10,7 +10,8 @@ So here a statement is compiled once per dialect, and each engine keeps a few co
 its own, detached from its pool, for these reads only: on PostgreSQL in autocommit (one round
 trip, a fresh snapshot per statement; psycopg prepares the statement after five runs), on SQLite
 outside any transaction (WAL: each read sees the last commit). Result values go through the
-column types' own result processors, as SQLAlchemy would apply them.
+column types' own result processors, as SQLAlchemy would apply them (public API only:
+TypeEngine.dialect_impl and result_processor, Compiled.positiontup).
 
 SQLAlchemy's own path is kept wherever it is the safer choice: when anything listens to the
 engine's cursor events (tracing, query counting), and for SQLite in memory (a second connection
@@ -44,8 +45,12 @@ class _Compiled:
         self.positional = compiled.positiontup
         names = list(statement.selected_columns.keys())
         self.row_type = namedtuple("HotRow", names)
+        # What SQLAlchemy's Result applies, through the public type API: the dialect's
+        # implementation of each column type, asked for its result processor (the same
+        # functions SQLAlchemy caches for itself, e.g. int_to_boolean and str_to_datetime on
+        # SQLite; none on psycopg). Done once per statement, so no cost per read.
         processors = [
-            column.type._cached_result_processor(dialect, None)
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
             for column in statement.selected_columns
         ]
         # Only the columns whose driver value needs converting (on SQLite: booleans, datetimes).

@@ -43,3 +43,20 @@ def test_a_dropped_connection_is_replaced_on_the_next_call(live_server, backend,
     assert response.status_code == 200
     assert response.json()["meta"]["clientId"] == backend.client_id
     assert any("connection lost" in record.getMessage() for record in caplog.records)
+
+
+def test_the_suite_reads_on_the_path_that_ships(client, backend, monkeypatch):
+    """Token requests and API calls take the shelf path here, not SQLAlchemy's fallback (which
+    runs only with cursor listeners or SQLite in memory): what the tests pass is what ships."""
+    fallbacks = []
+    fallback = hot_reads._read_with_sqlalchemy
+    monkeypatch.setattr(
+        hot_reads, "_read_with_sqlalchemy", lambda *args: fallbacks.append(args) or fallback(*args)
+    )
+    issued = client.post("/oauth2-token", data={"grant_type": "client_credentials", **backend.body})
+    token = issued.get_json()["access_token"]
+    me = client.get("/admin/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert (issued.status_code, me.status_code) == (200, 200)
+    assert me.get_json()["data"]["attributes"]["email"] == backend.application.owner.email
+    assert fallbacks == []
+    assert hot_reads._shelves[db.engine].idle  # its connection went back on the shelf
