@@ -106,9 +106,14 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    """Every area's command group, under `flask --app wsgi …` (see README "Where things are")."""
+    from .applications.cli import apps_cli
     from .cli import COMMANDS
+    from .notifications.cli import notifications_cli
+    from .oauth.cli import oauth_cli
 
-    for command in COMMANDS:
+    oauth_cli.add_command(apps_cli)  # `oauth apps …`: applications, beside `oauth keys …`
+    for command in (*COMMANDS, oauth_cli, notifications_cli):
         app.cli.add_command(command)
 
 

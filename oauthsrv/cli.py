@@ -1,9 +1,13 @@
 """Command line for operators: `flask --app wsgi <group> <command>`.
 
+Organizations, users and demo data here; each area keeps its own group (oauth/cli.py,
+applications/cli.py, notifications/cli.py), registered by the factory (register_cli).
+
 Bad input prints a one-line error on stderr and exits 1 (Click's own usage errors exit 2).
 """
 
 import functools
+import json
 
 import click
 from flask.cli import AppGroup
@@ -24,6 +28,11 @@ def fails_cleanly(command):
             raise click.ClickException(error.message) from None
 
     return wrapper
+
+
+def echo_json(data: dict) -> None:
+    """One JSON object per line: what the `oauth …` commands print."""
+    click.echo(json.dumps(data))
 
 
 orgs_cli = AppGroup("orgs", help="Organizations.")
@@ -105,7 +114,5 @@ def demo_seed():
         click.echo(f"Demo login: {email} / {password}")
 
 
-from .notifications.cli import notifications_cli  # noqa: E402
-from .oauth.cli import oauth_cli  # noqa: E402
-
-COMMANDS = [orgs_cli, users_cli, customer_users_cli, demo_cli, oauth_cli, notifications_cli]
+# The groups of this module; the factory registers them with the other areas' (register_cli).
+COMMANDS = [orgs_cli, users_cli, customer_users_cli, demo_cli]

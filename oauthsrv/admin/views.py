@@ -1,29 +1,12 @@
-from flask import render_template
+from flask import Blueprint, render_template
 from flask_login import login_required
-from sqlalchemy import func, select
 
-from ..applications import render_owner_page
 from ..applications.owners import resolve_user
+from ..applications.views import render_owner_page
 from ..auth.decorators import admin_required
-from ..extensions import db
-from ..models import OAuthApplication, User
-from . import bp
+from ..services.accounts import users_with_application_counts
 
-
-def users_with_application_counts() -> list[tuple[User, int]]:
-    """Every back-office user by name, with how many applications they own (one query)."""
-    counts = (
-        select(OAuthApplication.owner_user_id, func.count().label("count"))
-        .where(OAuthApplication.owner_user_id.is_not(None))
-        .group_by(OAuthApplication.owner_user_id)
-        .subquery()
-    )
-    query = (
-        select(User, func.coalesce(counts.c.count, 0))
-        .outerjoin(counts, counts.c.owner_user_id == User.id)
-        .order_by(func.lower(User.name), User.id)
-    )
-    return [tuple(row) for row in db.session.execute(query)]
+bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.get("/users")

@@ -11,13 +11,8 @@ import logging
 from flask import Request, g, request
 
 from ..models.oauth import BACKEND
-from ..services.tokens import (
-    InvalidToken,
-    VerifiedToken,
-    audience_for,
-    current_issuer,
-    verify_access_token,
-)
+from ..services.token_verification import VerifiedToken, verify_access_token
+from ..services.tokens import InvalidToken, audience_for, current_issuer
 from .documents import document
 
 log = logging.getLogger(__name__)

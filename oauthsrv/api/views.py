@@ -3,7 +3,8 @@
 from flask import Blueprint, abort
 
 from ..models.oauth import BACKEND, FRONTEND
-from ..services import visibility
+from ..services import access
+from ..services.access import ActingOwner
 from .bearer import current_token, require_token
 from .documents import (
     ParameterError,
@@ -40,7 +41,7 @@ def me_show():
 def users_list():
     """Users of the token's organization that the owner may see, one page at a time."""
     user, organization = acting_user()
-    query = visibility.visible_users_query(user, organization.id)
+    query = access.visible_users_query(user, organization.id)
     return paginated(query, user_resource)
 
 
@@ -49,7 +50,7 @@ def users_list():
 def user_show(user_id: int):
     """One user of the token's organization that the owner may see, else 404."""
     user, organization = acting_user()
-    shown = visibility.visible_user(user, organization.id, user_id)
+    shown = access.visible_user(user, organization.id, user_id)
     if shown is None:
         abort(404)
     return document({"data": user_resource(shown)})
@@ -60,7 +61,7 @@ def user_show(user_id: int):
 def applications_list():
     """The owner's applications in the token's organization, without secrets."""
     user, organization = acting_user()
-    query = visibility.visible_applications_query(user, organization.id)
+    query = access.visible_applications_query(user, organization.id)
     return paginated(query, application_resource)
 
 
@@ -74,7 +75,7 @@ def openapi_show():
 @require_token(FRONTEND, "customer:read")
 def customer_me_show():
     """The acting customer user, their organization, the token's client id and scopes."""
-    customer = visibility.acting_customer_user(current_token().owner_customer_user_id)
+    customer = access.acting_customer_user(current_token().owner_customer_user_id)
     if customer is None:  # deleted between verification and now
         abort(404)
     included = [organization_resource(customer.organization)]
@@ -82,15 +83,10 @@ def customer_me_show():
     return document({**body, "meta": token_meta(current_token())})
 
 
-def acting_user():
-    """The owner the backend token acts as and the token's organization."""
-    token = current_token()
-    if token.owner_row is not None:  # read with the currency check (bearer.authenticate)
-        return visibility.acting_user_from_state(token.owner_row)
-    found = visibility.acting_user(token.owner_user_id, token.organization_id)
-    if found is None:  # deleted between verification and now
-        abort(404)
-    return found
+def acting_user() -> ActingOwner:
+    """The owner the backend token acts as and the token's organization (read with the
+    token's currency check: bearer.authenticate)."""
+    return current_token().acting
 
 
 def paginated(query, to_resource):
@@ -99,5 +95,5 @@ def paginated(query, to_resource):
         number, size = page_parameters()
     except ParameterError as error:
         return parameter_error(error)
-    rows, total = visibility.page_of(query, number, size)
+    rows, total = access.page_of(query, number, size)
     return document(page_document([to_resource(row) for row in rows], total, number, size))

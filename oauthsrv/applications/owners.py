@@ -3,6 +3,8 @@
 The same views and templates serve every kind of owner. Each kind is one `OwnerKind`: a URL
 prefix, the arguments it carries and a resolver that checks access and builds the context
 (the owner, which applications it may see, where new ones may go and which page shows them).
+The rules themselves (global access, which applications are in scope) live in
+services/access.py; this module maps URLs and the session to them.
 A storefront customer user's applications plug in as one more entry in `OWNER_KINDS`.
 """
 
@@ -11,14 +13,12 @@ from dataclasses import dataclass, field
 
 from flask import abort, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..auth.decorators import require_admin
 from ..auth.session import current_organization
-from ..extensions import db
 from ..models import CustomerUser, OAuthApplication, Organization, User
-from ..models.oauth import BACKEND, FRONTEND
-from ..services.accounts import organizations_for_new_application
+from ..services import accounts
+from ..services.access import ApplicationScope, organizations_open_to
 
 
 @dataclass
@@ -37,40 +37,31 @@ class OwnerContext:
     page_context: dict = field(default_factory=dict)
 
     @property
-    def app_kind(self) -> str:
-        return FRONTEND if isinstance(self.owner, CustomerUser) else BACKEND
+    def scope(self) -> ApplicationScope:
+        """The applications this context may see and change (services/access.py)."""
+        visible = self.visible_organizations
+        ids = None if visible is None else tuple(org.id for org in visible)
+        return ApplicationScope(self.owner, ids)
 
     @property
-    def owner_column(self):
-        if self.app_kind == FRONTEND:
-            return OAuthApplication.owner_customer_user_id
-        return OAuthApplication.owner_user_id
+    def app_kind(self) -> str:
+        return self.scope.kind
 
     def owner_conditions(self) -> list:
         """SQL conditions selecting exactly the applications this context may see and change."""
-        conditions = [self.owner_column == self.owner.id]
-        if self.visible_organizations is not None:
-            ids = [org.id for org in self.visible_organizations]
-            conditions.append(OAuthApplication.organization_id.in_(ids))
-        return conditions
+        return self.scope.conditions()
 
     def filter_organizations(self) -> list[Organization]:
         """Organizations offered by the grid's filter (and shown as a column when several)."""
         if self.visible_organizations is not None:
             return self.visible_organizations
-        ids = select(OAuthApplication.organization_id).where(*self.owner_conditions()).distinct()
-        query = select(Organization).where(Organization.id.in_(ids)).order_by(Organization.name)
-        found = {org.id: org for org in db.session.scalars(query)}
+        found = {org.id: org for org in self.scope.organizations()}
         found.update({org.id: org for org in self.choosable_organizations})
         return sorted(found.values(), key=lambda org: org.name)
 
     def get_application(self, application_id: int) -> OAuthApplication:
         """An application of this context, or 404 for any other id (nothing is revealed)."""
-        application = db.session.scalar(
-            select(OAuthApplication).where(
-                OAuthApplication.id == application_id, *self.owner_conditions()
-            )
-        )
+        application = self.scope.get(application_id)
         if application is None:
             abort(404)
         return application
@@ -110,7 +101,7 @@ def resolve_me() -> OwnerContext:
     """The logged-in user's own applications, in organizations they may work in."""
     user = current_user._get_current_object()
     current = current_organization()
-    choosable = organizations_for_new_application(user, current)
+    choosable = organizations_open_to(user, current)
     return OwnerContext(
         owner=user,
         kind_name="me",
@@ -127,7 +118,7 @@ def resolve_me() -> OwnerContext:
 def resolve_user(user_id: int) -> OwnerContext:
     """Another back-office user's applications, managed by an administrator."""
     require_admin()
-    user = db.session.get(User, user_id)
+    user = accounts.get_user(user_id)
     if user is None:
         abort(404)
     choosable = [org for org in user.organizations if org.is_active]
@@ -146,7 +137,7 @@ def resolve_user(user_id: int) -> OwnerContext:
 def resolve_customer_user(customer_user_id: int) -> OwnerContext:
     """A storefront customer user's (frontend API) applications, managed by an administrator."""
     require_admin()
-    customer = db.session.get(CustomerUser, customer_user_id)
+    customer = accounts.get_customer_user(customer_user_id)
     if customer is None:
         abort(404)
     organization = customer.organization

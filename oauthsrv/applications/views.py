@@ -7,7 +7,16 @@ the section works without JavaScript. Every change is a POST (CSRF-checked by CS
 import functools
 from dataclasses import dataclass
 
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -18,7 +27,6 @@ from ..services import ValidationError, applications
 from ..services.application_grid import GridPage, GridQuery, list_applications
 from ..services.keys import keys_available
 from ..services.scopes import API_SCOPES
-from . import bp
 from .forms import EditApplicationForm, NewApplicationForm
 from .owners import OWNER_KINDS, OwnerContext, acting_user_description
 
@@ -26,6 +34,8 @@ KEYS_MISSING = (
     "OAuth authorization is not available as encryption keys configuration was not complete. "
     "Please contact your administrator."
 )
+
+bp = Blueprint("applications", __name__, url_prefix="/admin")
 NAME_TAKEN = "An application with this name already exists in this organization."
 GRID_CHANGED = "apps-changed"  # htmx event: the grid reloads itself when it hears this
 

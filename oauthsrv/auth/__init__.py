@@ -1,7 +1,5 @@
 """Login, logout, the current organization and the session user."""
 
-from flask import Blueprint
+from .views import bp
 
-bp = Blueprint("auth", __name__, url_prefix="/admin")
-
-from . import views  # noqa: E402,F401  (registers the routes on bp)
+__all__ = ["bp"]

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from ..extensions import db, login_manager
 from ..models import Organization, User
+from ..services import accounts
 
 ORG_KEY = "organization_id"
 
@@ -12,7 +13,7 @@ ORG_KEY = "organization_id"
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """Reload the session user; a deactivated user is logged out by Flask-Login."""
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return accounts.get_user(int(user_id)) if user_id.isdigit() else None
 
 
 def organization_at_login(user: User) -> Organization | None:

@@ -1,13 +1,23 @@
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import throttle
-from ..extensions import db
-from ..models import Organization
+from ..services import accounts
 from ..services.accounts import authenticate
-from . import bp
 from .forms import LoginForm, SwitchOrganizationForm
 from .session import organization_at_login, switch_organization
+
+bp = Blueprint("auth", __name__, url_prefix="/admin")
 
 INVALID_CREDENTIALS = "Invalid email or password."
 
@@ -85,7 +95,7 @@ def organization_switch():
     form = SwitchOrganizationForm()
     if not form.validate_on_submit():
         abort(400)
-    organization = db.session.get(Organization, form.organization_id.data)
+    organization = accounts.get_organization(form.organization_id.data)
     if organization is None or not current_user.belongs_to(organization.id):
         abort(404)
     switch_organization(current_user, organization)

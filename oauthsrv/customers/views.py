@@ -1,27 +1,30 @@
-from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
-from ..applications import render_owner_page
 from ..applications.owners import resolve_customer_user
+from ..applications.views import render_owner_page
 from ..auth.decorators import admin_required
 from ..auth.forms import ConfirmForm
 from ..extensions import db
-from ..models import CustomerUser, Organization
+from ..models import CustomerUser
 from ..services import ValidationError, accounts
-from . import bp
 from .forms import CustomerUserFilterForm, CustomerUserForm
+
+bp = Blueprint("customers", __name__, url_prefix="/admin/customer-users")
 
 PER_PAGE = 25
 
 
 def organization_choices() -> list[SelectChoice]:
-    organizations = db.session.scalars(select(Organization).order_by(Organization.name))
+    organizations = accounts.all_organizations()
     return [SelectChoice(org.id, org.name) for org in organizations]
 
 
 def get_customer_or_404(customer_id: int) -> CustomerUser:
-    return db.get_or_404(CustomerUser, customer_id)
+    customer = accounts.get_customer_user(customer_id)
+    if customer is None:
+        abort(404)
+    return customer
 
 
 @bp.get("")
@@ -49,7 +52,7 @@ def customer_user_new():
     form = CustomerUserForm()
     form.organization.choices = organization_choices()
     if form.validate_on_submit():
-        organization = db.session.get(Organization, form.organization.data)
+        organization = accounts.get_organization(form.organization.data)
         try:
             customer = accounts.create_customer_user(
                 form.email.data, form.name.data, organization.name, locale=form.locale.data

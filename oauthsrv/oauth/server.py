@@ -2,8 +2,8 @@
 
 Authlib drives the flows (grant selection, the client-credentials grant, RFC 7662 and RFC 7009
 endpoints); the hooks below plug in our request parsing, uniform client authentication with
-throttling (as Authlib client-auth methods), JWT minting (services/tokens.py) and RFC 6749 §5.2
-error responses.
+throttling (as Authlib client-auth methods), JWT minting (services/token_minting.py) and
+RFC 6749 §5.2 error responses.
 """
 
 import hashlib
@@ -28,7 +28,7 @@ from flask import request as flask_request
 
 from .. import throttle
 from ..security import machine_response
-from ..services import tokens
+from ..services import client_state, token_minting, token_verification, tokens
 from . import requests
 
 log = logging.getLogger("oauthsrv.oauth")
@@ -60,7 +60,7 @@ class TemporarilyUnavailable(OAuth2Error):
 class Client(ClientMixin):
     """The view Authlib needs of an authenticated application."""
 
-    def __init__(self, state: tokens.ClientState):
+    def __init__(self, state: client_state.ClientState):
         self.state = state
         self.client_id = state.client_id
 
@@ -75,15 +75,21 @@ class Client(ClientMixin):
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
-    """RFC 6749 §4.4; scopes are checked against the application's allowed scopes."""
+    """RFC 6749 §4.4; scopes are resolved once, against the application's allowed scopes."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
 
     def validate_requested_scope(self):
+        state = self.client.state
         try:
-            tokens.resolve_scopes(self.client.state.scope_list, self.request.payload.scope)
+            granted = token_minting.resolve_scopes(state.scope_list, self.request.payload.scope)
         except tokens.InvalidScope:
             raise InvalidScopeError() from None
+        self.granted_scope = " ".join(granted)
+
+    def generate_token(self, user=None, scope=None, **kwargs):
+        # The scope the token gets is the one resolved above, not the request's raw text.
+        return super().generate_token(user=user, scope=self.granted_scope, **kwargs)
 
 
 def _require_token(request) -> None:
@@ -102,7 +108,7 @@ class Introspection(IntrospectionEndpoint):
 
     def query_token(self, token_string, token_type_hint):
         try:
-            return IntrospectedToken(tokens.decode_access_token(token_string))
+            return IntrospectedToken(token_verification.decode_access_token(token_string))
         except tokens.InvalidToken:
             return None
 
@@ -125,7 +131,7 @@ class IntrospectedToken:
         return False  # decode_access_token already refused expired tokens
 
     def is_revoked(self) -> bool:
-        return not tokens.is_current(self.claims)
+        return not token_verification.is_current(self.claims)
 
 
 class Revocation(RevocationEndpoint):
@@ -138,7 +144,7 @@ class Revocation(RevocationEndpoint):
 
     def query_token(self, token_string, token_type_hint):
         try:
-            return tokens.decode_access_token(token_string)
+            return token_verification.decode_access_token(token_string)
         except tokens.InvalidToken:
             return None  # invalid or expired: nothing to revoke, answer 200 (RFC 7009 §2.2)
 
@@ -150,7 +156,7 @@ class Revocation(RevocationEndpoint):
         return claims
 
     def revoke_token(self, token, request):
-        tokens.revoke_access_token(token, request.client.state.id)
+        token_verification.revoke_access_token(token, request.client.state.id)
 
 
 class OAuthServer(AuthorizationServer):
@@ -175,16 +181,15 @@ class OAuthServer(AuthorizationServer):
         return response
 
     def create_oauth2_request(self, request):
-        if isinstance(request, requests.ClientRequest):
-            return request
-        return requests.parse(flask_request)
+        # respond() has parsed the request already (requests.parse).
+        return request
 
     def query_client(self, client_id):
-        state = tokens.load_client_state(client_id)
+        state = client_state.load_client_state(client_id)
         return Client(state) if state is not None and state.is_current else None
 
     def save_token(self, token, request):
-        tokens.touch_last_used(request.client.state)
+        token_minting.touch_last_used(request.client.state)
         g.oauth_outcome = "issued"
 
     def handle_response(self, status_code, payload, headers):
@@ -213,7 +218,7 @@ def authenticate_uniformly(request: requests.ClientRequest) -> Client:
         raise TemporarilyUnavailable(
             "Too many failed client authentications; retry later.", 429, retry_after=wait
         )
-    state = tokens.authenticate_client(client_id, client_secret)
+    state = client_state.authenticate_client(client_id, client_secret)
     if state is None:
         for limit in limits:
             throttle.record_failure(*limit)
@@ -235,10 +240,12 @@ def client_secret_post(query_client, request: requests.ClientRequest) -> Client 
 
 
 def generate_token(grant_type, client, user=None, scope=None, **kwargs) -> dict:
-    """Authlib's token generator hook: our signed JWT, or 503 without a signing key."""
-    granted = tokens.resolve_scopes(client.state.scope_list, scope)
+    """Authlib's token generator hook: our signed JWT, or 503 without a signing key.
+
+    `scope`: what the grant resolved (ClientCredentialsGrant.validate_requested_scope).
+    """
     try:
-        return tokens.issue_access_token(client.state, granted)
+        return token_minting.issue_access_token(client.state, scope)
     except tokens.KeysUnavailable:
         raise TemporarilyUnavailable("No signing key is available.") from None
 

@@ -1,7 +1,5 @@
 """My User: the logged-in back-office user's own page."""
 
-from flask import Blueprint
+from .views import bp
 
-bp = Blueprint("profile", __name__, url_prefix="/admin")
-
-from . import views  # noqa: E402,F401  (registers the routes on bp)
+__all__ = ["bp"]

@@ -1,9 +1,10 @@
-from flask import redirect, url_for
+from flask import Blueprint, redirect, url_for
 from flask_login import login_required
 
-from ..applications import render_owner_page
 from ..applications.owners import resolve_me
-from . import bp
+from ..applications.views import render_owner_page
+
+bp = Blueprint("profile", __name__, url_prefix="/admin")
 
 
 @bp.get("/")

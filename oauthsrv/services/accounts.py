@@ -52,6 +52,37 @@ def create_organization(name: str, is_global_access: bool = False) -> Organizati
     return organization
 
 
+def get_organization(organization_id: int) -> Organization | None:
+    """The organization with this id, if any."""
+    return db.session.get(Organization, organization_id)
+
+
+def all_organizations() -> list[Organization]:
+    """Every organization, by name."""
+    return list(db.session.scalars(select(Organization).order_by(Organization.name)))
+
+
+def get_user(user_id: int) -> User | None:
+    """The back-office user with this id, if any."""
+    return db.session.get(User, user_id)
+
+
+def users_with_application_counts() -> list[tuple[User, int]]:
+    """Every back-office user by name, with how many applications they own (one query)."""
+    counts = (
+        select(OAuthApplication.owner_user_id, func.count().label("count"))
+        .where(OAuthApplication.owner_user_id.is_not(None))
+        .group_by(OAuthApplication.owner_user_id)
+        .subquery()
+    )
+    query = (
+        select(User, func.coalesce(counts.c.count, 0))
+        .outerjoin(counts, counts.c.owner_user_id == User.id)
+        .order_by(func.lower(User.name), User.id)
+    )
+    return [tuple(row) for row in db.session.execute(query)]
+
+
 def find_user(email: str) -> User | None:
     """The back-office user with this email (case-insensitive), if any."""
     return db.session.scalar(select(User).filter(func.lower(User.email) == email.strip().lower()))
@@ -162,6 +193,11 @@ def _revoke_tokens_of(*conditions) -> None:
     )
 
 
+def get_customer_user(customer_user_id: int) -> CustomerUser | None:
+    """The customer user with this id, if any."""
+    return db.session.get(CustomerUser, customer_user_id)
+
+
 def find_customer_user(email: str) -> CustomerUser | None:
     """The customer user with this email (case-insensitive), if any."""
     return db.session.scalar(
@@ -186,19 +222,6 @@ def create_customer_user(
     db.session.commit()
     log.info("customer user created: %s in %s", email, organization.name)
     return customer
-
-
-def organizations_for_new_application(
-    user: User, current: Organization | None
-) -> list[Organization]:
-    """Organizations the user may add an application to while working in `current`.
-
-    As in Oro, working in a global-access organization opens every active organization.
-    """
-    if current is not None and current.is_global_access and user.belongs_to(current.id):
-        query = select(Organization).filter_by(is_active=True).order_by(Organization.name)
-        return list(db.session.scalars(query))
-    return [org for org in user.organizations if org.is_active]
 
 
 def update_customer_user(customer: CustomerUser, email: str, name: str, locale: str) -> None:

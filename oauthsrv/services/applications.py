@@ -7,7 +7,7 @@ import logging
 import secrets
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..models import CustomerUser, OAuthApplication, Organization, User
@@ -60,6 +60,19 @@ def verify_client_secret(application: OAuthApplication | None, secret: str) -> b
 def find_by_client_id(client_id: str) -> OAuthApplication | None:
     """The application with this client id, if any."""
     return db.session.scalar(select(OAuthApplication).filter_by(client_id=client_id))
+
+
+def all_applications(owner_email: str | None = None) -> list[OAuthApplication]:
+    """Every application by creation, or those of the owner (user or customer user) by email."""
+    query = select(OAuthApplication).order_by(OAuthApplication.created_at, OAuthApplication.id)
+    if owner_email:
+        email = owner_email.strip().lower()
+        query = (
+            query.outerjoin(User, User.id == OAuthApplication.owner_user_id)
+            .outerjoin(CustomerUser, CustomerUser.id == OAuthApplication.owner_customer_user_id)
+            .where(or_(func.lower(User.email) == email, func.lower(CustomerUser.email) == email))
+        )
+    return list(db.session.scalars(query))
 
 
 def clean_name(name: str | None) -> str:

@@ -1,4 +1,6 @@
-"""Bearer rules (RFC 6750, RFC 9068, RFC 8725) on a served app, with tokens forged in the test."""
+"""Bearer rules (RFC 6750, RFC 9068, RFC 8725) on a served app, with tokens forged in the test.
+
+The one table of forged and malformed tokens (services/token_verification.py through the API)."""
 
 import base64
 import json
@@ -66,6 +68,7 @@ FORGERIES = [
     ("signed-with-another-key", lambda u, c: sign(claims_for(u, c), key=OTHER_KEY)),
     ("alg-none", lambda u, c: alg_none(claims_for(u, c))),
     ("hs256-keyed-with-public-key", lambda u, c: hs256_keyed_with_public_key(claims_for(u, c))),
+    ("rs384", lambda u, c: sign(claims_for(u, c), algorithm="RS384")),
     ("rs512", lambda u, c: sign(claims_for(u, c), algorithm="RS512")),
     ("ps256", lambda u, c: sign(claims_for(u, c), algorithm="PS256")),
     ("unknown-kid", lambda u, c: sign(claims_for(u, c), {"kid": "no-such-key"})),
@@ -78,6 +81,7 @@ FORGERIES = [
         "aud-of-another-server",
         lambda u, c: sign(claims_for(u, c, aud="https://x.example/admin/api")),
     ),
+    ("aud-list", lambda u, c: sign(claims_for(u, c, aud=[u + "/admin/api", u + "/api"]))),
     ("expired", lambda u, c: sign(claims_for(u, c, exp=int(time.time()) - 120))),
     ("not-yet-valid", lambda u, c: sign(claims_for(u, c, nbf=int(time.time()) + 120))),
     ("issued-in-the-future", lambda u, c: sign(claims_for(u, c, iat=int(time.time()) + 120))),
@@ -85,11 +89,17 @@ FORGERIES = [
     ("another-organization", lambda u, c: sign(claims_for(u, c, org_id=999_999))),
     ("unknown-client", lambda u, c: sign(claims_for(u, c, client_id="x" * 32, sub="x" * 32))),
     ("gen-as-string", lambda u, c: sign(claims_for(u, c, gen="1"))),
+    (
+        "org-as-string",
+        lambda u, c: sign(claims_for(u, c, org_id=str(c.application.organization_id))),
+    ),
+    ("sub-not-client", lambda u, c: sign(claims_for(u, c, sub="someone-else"))),
     ("tampered-payload", lambda u, c: tampered(sign(claims_for(u, c)))),
     ("empty-bearer", lambda u, c: ""),
     ("garbage", lambda u, c: "not-a-token"),
     ("three-garbage-parts", lambda u, c: "a.b.c"),
     ("oversized", lambda u, c: "a" * 9000),
+    ("huge", lambda u, c: "a" * 60_000),  # below the served app's 64 KiB header line limit
 ] + [
     (f"missing-{name}", lambda u, c, name=name: sign(claims_for(u, c, **{name: DROP})))
     for name in tokens.REQUIRED_CLAIMS

@@ -1,5 +1,6 @@
 """Failed client authentication is throttled per (client id, IP) and per IP, never per client id."""
 
+import os
 import socket
 
 import pytest
@@ -9,7 +10,8 @@ from oauth_helpers import GRANT, TOKEN_PATH
 from oauthsrv import create_app
 from oauthsrv.extensions import db
 
-REDIS_URI = "redis://127.0.0.1:6379/5"  # this suite's own Redis database
+# This suite's own Redis database (flushed): OAUTHSRV_TEST_REDIS_URI picks another one.
+REDIS_URI = os.environ.get("OAUTHSRV_TEST_REDIS_URI", "redis://127.0.0.1:6379/5")
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 import requests
 from oauth_helpers import GRANT, JWKS_PATH, METADATA_PATH, TOKEN_PATH
 
-from oauthsrv.services import keys, tokens
+from oauthsrv.services import keys, token_verification, tokens
 
 
 def issue(client, creds) -> str:
@@ -47,7 +47,7 @@ def test_rotation_keeps_old_tokens_valid_and_signs_new_ones_with_the_new_key(
     assert {key["kid"] for key in jwks["keys"]} == {kid_of(old_token), new_key.kid}
     with app.test_request_context():
         for token in (old_token, new_token):
-            assert tokens.verify_access_token(token, tokens.audience_for("backend"))
+            assert token_verification.verify_access_token(token, tokens.audience_for("backend"))
 
 
 def test_own_key_commands_count_at_once_even_between_rechecks(app, client, backend):
@@ -82,7 +82,7 @@ def test_retired_keys_leave_the_jwks_once_their_tokens_expired(app, client, back
         keys.load_signing_key().kid
     ]
     with app.test_request_context(), pytest.raises(tokens.InvalidToken):
-        tokens.verify_access_token(old_token, tokens.audience_for("backend"))
+        token_verification.verify_access_token(old_token, tokens.audience_for("backend"))
     assert keys.prune_previous_keys() == 1
     assert json.loads(path.read_text())["keys"] == []
 
@@ -102,7 +102,7 @@ def test_generate_force_drops_previous_keys_and_their_tokens(app, client, backen
     keys.generate_keys(force=True)
     assert len(client.get(JWKS_PATH).get_json()["keys"]) == 1
     with app.test_request_context(), pytest.raises(tokens.InvalidToken):
-        tokens.verify_access_token(old_token, tokens.audience_for("backend"))
+        token_verification.verify_access_token(old_token, tokens.audience_for("backend"))
 
 
 def test_rotate_without_usable_keys_is_refused(app, key_paths):
