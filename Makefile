@@ -8,7 +8,8 @@ FLASK := $(BIN)/flask --app wsgi
 AXE_VERSION := 4.10.3
 AXE := node_modules/axe-core/.installed-$(AXE_VERSION)
 
-.PHONY: run test setup setup-dev lint wrk bench bench-grid bench-token bench-api bench-report clean
+.PHONY: run serve test setup setup-dev lint wrk bench bench-grid bench-token bench-api bench-report \
+	loadtest faulttest clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,17 @@ run: setup
 	@test -f var/oauth_private.key || $(FLASK) oauth keys generate
 	$(FLASK) demo seed
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Production: gunicorn with gunicorn.conf.py (OAUTHSRV_WORKERS, OAUTHSRV_BIND). Sets up the venv,
+# migrates and writes keys when missing, before any worker starts; seeds nothing. Without an
+# issuer configured (OAUTHSRV_OAUTH_ISSUER or OAUTH_ISSUER in instance/config.yml) it uses the
+# bind address, which only suits a try-out on this machine.
+serve: setup
+	$(FLASK) db upgrade
+	$(FLASK) oauth keys generate --if-missing
+	@if [ -z "$$OAUTHSRV_OAUTH_ISSUER" ] && ! grep -qs '^OAUTH_ISSUER:' instance/config.yml; then \
+		export OAUTHSRV_OAUTH_ISSUER="http://$${OAUTHSRV_BIND:-127.0.0.1:8000}"; fi; \
+		exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 # The whole suite; OAUTHSRV_TEST_DATABASE_URI picks the database (SQLite by default).
 test: setup-dev
@@ -78,6 +90,17 @@ bench: setup-dev wrk
 # and its charts (docs/benchmarks/*.png). BENCH_SECONDS=2 for a smoke run (default 6: ~10 min).
 bench-report: setup-dev wrk
 	$(BIN)/python benchmarks/report.py $(BENCH_ARGS)
+
+# 16 connections against 4 gunicorn workers for LOADTEST_SECONDS (60) on SQLite, then on a
+# PostgreSQL and a Redis of its own: tokens, API calls, JWKS, back-office edits; fails on any 5xx,
+# "database is locked", unverifiable token or revocation that does not act on the next call.
+LOADTEST_SECONDS ?= 60
+loadtest: setup-dev
+	$(BIN)/python scripts/loadtest.py --duration $(LOADTEST_SECONDS) $(LOADTEST_ARGS)
+
+# Faults under load, each against servers and databases of its own (tests/production).
+faulttest: setup-dev
+	$(BIN)/pytest -m slow tests/production -p no:cacheprovider $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

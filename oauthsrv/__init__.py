@@ -13,6 +13,7 @@ from . import (
     auth,
     customers,
     errors,
+    health,
     machine,
     notifications,
     oauth,
@@ -84,6 +85,7 @@ def create_machine_app(backoffice: Flask) -> Flask:
     machine.init_app(app)
     oauth.init_app(app)
     api.init_app(app)
+    health.register(app)  # /healthz, /readyz for load balancers
     return app
 
 

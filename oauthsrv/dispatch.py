@@ -9,8 +9,9 @@ written with the prefixes (`/admin/api/me`, not `/me` under a SCRIPT_NAME of `/a
 # Where machines call us with credentials of their own: the token endpoints, discovery and the
 # two APIs. A mount covers itself and everything under it: `/api` and `/api/…`, not `/apix`;
 # `/oauth2-token/introspect`, not `/oauth2-tokens`. This is the one place that says which
-# requests are machine requests; neither app asks again.
-MACHINE_MOUNTS = ("/oauth2-token", "/.well-known", "/admin/api", "/api")
+# requests are machine requests; neither app asks again. The health probes (oauthsrv.health) are
+# polled by load balancers: no session, no cookie, no-store, like every machine answer.
+MACHINE_MOUNTS = ("/oauth2-token", "/.well-known", "/admin/api", "/api", "/healthz", "/readyz")
 
 _UNDER_MOUNTS = tuple(mount + "/" for mount in MACHINE_MOUNTS)
 _MOUNTS = frozenset(MACHINE_MOUNTS)

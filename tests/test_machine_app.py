@@ -88,6 +88,7 @@ def test_lookalike_paths_get_the_back_office_html_404(client, path):
 
 def test_the_dispatcher_mounts_exactly_the_machine_prefixes():
     mounted = ["/oauth2-token", "/oauth2-token/revoke", "/.well-known/x", "/api", "/admin/api/me"]
+    mounted += ["/healthz", "/readyz"]
     assert all(is_machine_path(path) for path in mounted)
     others = ["/", "/admin", "/admin/login", "/static/css/app.css", *BACK_OFFICE_LOOKALIKES]
     assert not any(is_machine_path(path) for path in others)
@@ -284,6 +285,7 @@ def test_the_machine_app_installs_only_what_machines_need(app):
         "oauth",
         "api_backend",
         "api_frontend",
+        "health",
     }
     assert not any(is_machine_path(rule.rule) for rule in app.url_map.iter_rules())
     assert all(is_machine_path(rule.rule) for rule in machine.url_map.iter_rules())

@@ -21,12 +21,18 @@ oauth_cli.add_command(keys_cli)
 
 @keys_cli.command("generate")
 @click.option("--force", is_flag=True, help="Replace existing keys (every token dies at once).")
-def keys_generate(force):
+@click.option("--if-missing", is_flag=True, help="Do nothing when both key files exist.")
+def keys_generate(force, if_missing):
     """Generate the RSA key pair that signs access tokens."""
+    if if_missing and not force and all(path.exists() for path in keys.key_paths()):
+        click.echo("Keys present; nothing written.")
+        return
     try:
         private_path, public_path = keys.generate_keys(force=force)
     except keys.KeysError as error:
         raise click.ClickException(str(error)) from None
+    except OSError as error:  # a full disk, a read-only directory: nothing was replaced
+        raise click.ClickException(f"Key files not written ({error.strerror}).") from None
     click.echo(f"Keys written: {private_path} (private, mode 0600), {public_path}")
 
 
@@ -37,6 +43,8 @@ def keys_rotate():
         key = keys.rotate_keys(int(current_app.config["OAUTH_ACCESS_TOKEN_TTL"]))
     except keys.KeysError as error:
         raise click.ClickException(str(error)) from None
+    except OSError as error:  # a full disk, a read-only directory: nothing was replaced
+        raise click.ClickException(f"Key files not written ({error.strerror}).") from None
     click.echo(f"New signing key: {key.kid}")
 
 

@@ -70,18 +70,39 @@ def key_paths() -> tuple[Path, Path]:
     return Path(config["OAUTH_PRIVATE_KEY_PATH"]), Path(config["OAUTH_PUBLIC_KEY_PATH"])
 
 
-def _write_atomically(path: Path, data: bytes, mode: int) -> None:
+def _stage(path: Path, data: bytes, mode: int) -> Path:
+    """Write `data` to a hidden temporary file beside `path` (flushed to disk); its path.
+
+    A failed write (a full disk) removes the temporary file and raises: the file at `path` is
+    never touched, and a half-written file never sits at a path that is loaded.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.replace(tmp, path)
-        _recheck_now()
+            handle.flush()
+            os.fsync(handle.fileno())
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
+
+
+def _write_atomically(*files: tuple[Path, bytes, int]) -> None:
+    """Replace each (path, data, mode) only once every new file is written in full."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, data, mode in files:
+            staged.append((_stage(path, data, mode), path))
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, path in staged:
+        os.replace(tmp, path)
+    _recheck_now()
 
 
 def previous_keys_path() -> Path:
@@ -118,9 +139,9 @@ def rotate_keys(token_ttl: int) -> SigningKey:
     retired.append(
         PublishedKey(current.kid, current.public_key, now + token_ttl + RETIRE_MARGIN_SECONDS)
     )
-    # The retired key is published before the new one signs anything.
-    _write_previous(retired)
-    _write_pair(private_path, public_path)
+    # The retired key is published before the new one signs anything (replaced first), and
+    # nothing is replaced until all three files are written in full.
+    _write_atomically(_previous_file(retired), *_new_pair_files(private_path, public_path))
     new = _read_key_pair(private_path, public_path)
     log.info("signing key rotated: %s retired, %s active", current.kid, new.kid)
     return new
@@ -137,12 +158,16 @@ def prune_previous_keys() -> int:
 
 
 def _write_previous(keys: list[PublishedKey]) -> None:
+    _write_atomically(_previous_file(keys))
+
+
+def _previous_file(keys: list[PublishedKey]) -> tuple[Path, bytes, int]:
     entries = [
         {"kid": k.kid, "retire_at": k.retire_at, "public_key": _public_pem(k.public_key).decode()}
         for k in keys
     ]
     data = json.dumps({"keys": entries}, indent=2).encode()
-    _write_atomically(previous_keys_path(), data, 0o644)
+    return previous_keys_path(), data, 0o644
 
 
 def _read_previous(path: Path) -> list[PublishedKey]:
@@ -172,14 +197,23 @@ def _public_pem(public_key: rsa.RSAPublicKey) -> bytes:
 
 
 def _write_pair(private_path: Path, public_path: Path) -> None:
+    # Both files are written out before either replaces the current pair: a write that fails
+    # (a full disk) leaves the current pair as it was.
+    _write_atomically(*_new_pair_files(private_path, public_path))
+
+
+def _new_pair_files(private_path: Path, public_path: Path) -> list[tuple[Path, bytes, int]]:
+    """A new RSA-2048 pair as (path, contents, mode) for _write_atomically."""
     private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private_pem = private_key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    _write_atomically(private_path, private_pem, 0o600)
-    _write_atomically(public_path, _public_pem(private_key.public_key()), 0o644)
+    return [
+        (private_path, private_pem, 0o600),
+        (public_path, _public_pem(private_key.public_key()), 0o644),
+    ]
 
 
 def key_id(public_key: rsa.RSAPublicKey) -> str:
