@@ -166,6 +166,14 @@ def set_user_active(user: User, is_active: bool) -> None:
     log.info("user %s: %s", "activated" if is_active else "deactivated", user.email)
 
 
+def set_password(user: User, password: str) -> None:
+    """Give a user a new password (the rules checked); the one home for any password change."""
+    check_password_rules(password)
+    user.password_hash = generate_password_hash(password)
+    db.session.commit()
+    log.info("user %s: password changed", user.email)
+
+
 def remove_user_from_organization(user: User, organization: Organization) -> None:
     """Remove a user from an organization and revoke their tokens issued for it."""
     if organization not in user.organizations:
