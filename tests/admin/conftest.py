@@ -18,6 +18,8 @@ def root(make_user, make_org, auth):
 @pytest.fixture
 def acme_admin(make_user, auth):
     """An administrator of Acme only, logged in."""
-    user = make_user(email="acme-admin@example.com", name="Acme Admin", orgs=("Acme",), is_admin=True)
+    user = make_user(
+        email="acme-admin@example.com", name="Acme Admin", orgs=("Acme",), is_admin=True
+    )
     auth.login("acme-admin@example.com")
     return user
