@@ -161,8 +161,9 @@ def init_app(app: Flask, shared_with: Flask | None = None) -> None:
         app.extensions["audit"] = shared_with.extensions["audit"]
         return
     buffer = app.extensions["audit"] = AuditBuffer(app)
-    reference = weakref.ref(buffer)
-    atexit.register(lambda: (buffer := reference()) and buffer.flush())
+    if not app.testing:  # a test's database is gone by the time the interpreter exits
+        reference = weakref.ref(buffer)
+        atexit.register(lambda: (buffer := reference()) and buffer.flush())
 
 
 def _buffer() -> AuditBuffer:
