@@ -78,7 +78,7 @@ DEFAULTS = {
     "AUDIT_RETENTION_DAYS": 90,
     # Audit events are written after the response, in batches of this many rows, or once the
     # oldest unwritten one is this many seconds old (0: after every response that recorded one).
-    "AUDIT_BATCH_SIZE": 50,
+    "AUDIT_BATCH_SIZE": 200,
     "AUDIT_FLUSH_SECONDS": 2,
     # Default page[size] of API collections (/admin/api/users, …); clients may ask up to 100.
     "API_PAGE_SIZE": 25,
