@@ -115,9 +115,11 @@ def main() -> int:
     print(f"{args.requests} requests x {args.rounds} rounds, checkout {root}")
     for name, values in figures.items():
         best, median = min(values), statistics.median(values)
+        best_change = (best / min(first) - 1) * 100
+        median_change = (median / statistics.median(first) - 1) * 100
         print(
-            f"  {name:16} best {best * 1e6:7.1f} µs/request ({(best / min(first) - 1) * 100:+.1f} %)"
-            f"   median {median * 1e6:7.1f} ({(median / statistics.median(first) - 1) * 100:+.1f} %)"
+            f"  {name:16} best {best * 1e6:7.1f} µs/request ({best_change:+.1f} %)"
+            f"   median {median * 1e6:7.1f} ({median_change:+.1f} %)"
         )
     return 0
 
