@@ -1,11 +1,12 @@
 """Database models, one module per area."""
 
-from .accounts import CustomerUser, Organization, User, user_organizations
+from .accounts import CustomerUser, LoginSession, Organization, User, user_organizations
 from .notifications import MailMessage, NotificationRule, NotificationTemplate
 from .oauth import OAuthApplication, TokenRevocation
 
 __all__ = [
     "CustomerUser",
+    "LoginSession",
     "MailMessage",
     "NotificationRule",
     "NotificationTemplate",

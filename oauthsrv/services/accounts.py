@@ -8,7 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import CustomerUser, OAuthApplication, Organization, User
-from . import ValidationError
+from . import ValidationError, sessions
 
 log = logging.getLogger(__name__)
 
@@ -158,18 +158,25 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def set_user_active(user: User, is_active: bool) -> None:
-    """Activate or deactivate a user; deactivation revokes the tokens of their applications."""
+    """Activate or deactivate a user; deactivation revokes the tokens of their applications and
+    ends their login sessions (reactivating revives neither)."""
     user.is_active = is_active
     if not is_active:
         _revoke_tokens_of(OAuthApplication.owner_user_id == user.id)
+        sessions.end_all(user)
     db.session.commit()
     log.info("user %s: %s", "activated" if is_active else "deactivated", user.email)
 
 
 def set_password(user: User, password: str) -> None:
-    """Give a user a new password (the rules checked); the one home for any password change."""
+    """Give a user a new password (the rules checked); the one home for any password change.
+
+    Every login session of the user ends (at its next request, on every host): whoever knew the
+    old password may have logged in with it.
+    """
     check_password_rules(password)
     user.password_hash = generate_password_hash(password)
+    sessions.end_all(user)
     db.session.commit()
     log.info("user %s: password changed", user.email)
 
