@@ -44,7 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_backoffice(app)
     machine_app = create_machine_app(app)
     app.extensions[MACHINE_APP] = machine_app
-    app.wsgi_app = PathDispatcher(app.wsgi_app, machine_app)
+    app.wsgi_app = security.StrictTransport(PathDispatcher(app.wsgi_app, machine_app))
     security.trust_proxies(app)  # around the dispatcher: both apps see the client's address
     return app
 

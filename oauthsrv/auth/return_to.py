@@ -66,12 +66,19 @@ def login_needed():
 def remember_signed_in(response):
     """After login: a later anonymous visit means the session expired, not a first visit."""
     response.set_cookie(
-        SIGNED_IN_COOKIE, "1", max_age=SIGNED_IN_MAX_AGE, httponly=True, samesite="Lax"
+        SIGNED_IN_COOKIE,
+        "1",
+        max_age=SIGNED_IN_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure,
     )
     return response
 
 
 def forget_signed_in(response):
     """After logout: the next visit to the login page is an ordinary one."""
-    response.delete_cookie(SIGNED_IN_COOKIE, httponly=True, samesite="Lax")
+    response.delete_cookie(
+        SIGNED_IN_COOKIE, httponly=True, samesite="Lax", secure=request.is_secure
+    )
     return response
