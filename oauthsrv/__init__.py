@@ -1,7 +1,5 @@
 """oauthsrv: a back-office and OAuth 2.0 client-credentials authorization server."""
 
-import logging
-
 from flask import Flask, redirect, url_for
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -14,6 +12,7 @@ from . import (
     customers,
     errors,
     health,
+    logs,
     machine,
     notifications,
     oauth,
@@ -38,9 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """
     app = new_app(static_folder="static", template_folder="templates")
     load_config(app, test_config)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure()  # one line per record, no user value can forge one (oauthsrv.logs)
     init_backoffice(app)
     machine_app = create_machine_app(app)
     app.extensions[MACHINE_APP] = machine_app

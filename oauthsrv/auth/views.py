@@ -1,3 +1,5 @@
+import logging
+
 from flask import (
     Blueprint,
     abort,
@@ -18,6 +20,7 @@ from .return_to import forget_signed_in, remember_signed_in, same_site_path
 from .session import end_login, organization_at_login, start_login, switch_organization
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
+log = logging.getLogger(__name__)
 
 INVALID_CREDENTIALS = "Invalid email or password."
 
@@ -34,6 +37,11 @@ def _login_limits(config):
 def _throttled_for(limits) -> int | None:
     waits = [throttle.retry_after(*limit) for limit in limits]
     return max((wait for wait in waits if wait), default=None)
+
+
+def _log_login(email: str | None, outcome: str) -> None:
+    """One line per login attempt: the email given, the outcome and the IP; never the password."""
+    log.info("login email=%r outcome=%s ip=%s", (email or "")[:320], outcome, request.remote_addr)
 
 
 def _safe_next(target: str | None) -> str:
@@ -58,16 +66,19 @@ def login():
         form.form_errors.append(
             f"Too many failed login attempts. Try again in {minutes} minute{'s' * (minutes != 1)}."
         )
+        _log_login(form.email.data, "throttled")
         return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
     user = authenticate(form.email.data, form.password.data)
     if user is None:
         for limit in limits:
             throttle.record_failure(*limit)
+        _log_login(form.email.data, "failed")
         form.form_errors.append(INVALID_CREDENTIALS)
         return render_template("auth/login.html", form=form), 401
     throttle.clear(*limits[0])
     next_url = _safe_next(request.args.get("next"))
     start_login(user)
+    _log_login(user.email, "success")
     organization = organization_at_login(user)
     if organization:
         switch_organization(user, organization)
@@ -79,6 +90,7 @@ def login():
 def logout():
     """Log out (POST only, with CSRF): the session ends on the server, so a copy of the cookie
     is worth nothing from now on."""
+    log.info("logout email=%r ip=%s", current_user.email, request.remote_addr)
     end_login()
     flash("You have been logged out.", "info")
     return forget_signed_in(redirect(url_for("auth.login")))
