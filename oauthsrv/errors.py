@@ -6,6 +6,7 @@ The machine app answers its errors as JSON with handlers of its own (oauthsrv.ma
 import logging
 
 from flask import render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -16,6 +17,10 @@ log = logging.getLogger(__name__)
 
 def handle_http_error(error: HTTPException):
     """Render an HTTP error as a page, keeping headers such as Allow."""
+    if request_ctx.url_adapter is None:
+        # No URL can be built for this request (a Host header IDNA cannot encode: BadHost), so
+        # neither can our pages' links; Werkzeug's own bare page says it.
+        return error
     headers = {name: value for name, value in error.get_headers() if name != "Content-Type"}
     template = f"errors/{error.code}.html" if error.code in (403, 404) else "errors/error.html"
     return render_template(template, error=error), error.code, headers
