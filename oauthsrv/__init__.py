@@ -14,6 +14,7 @@ from . import (
     customers,
     errors,
     health,
+    inputs,
     machine,
     notifications,
     oauth,
@@ -50,9 +51,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def new_app(**folders) -> Flask:
-    return Flask(
+    app = Flask(
         __name__, instance_path=str(INSTANCE_PATH), instance_relative_config=True, **folders
     )
+    inputs.install_converters(app)  # `<int:…>` stays within the id columns' range
+    return app
 
 
 def init_backoffice(app: Flask) -> None:

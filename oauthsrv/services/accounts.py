@@ -7,6 +7,7 @@ from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
+from ..inputs import contains
 from ..models import CustomerUser, OAuthApplication, Organization, User
 from . import ValidationError
 
@@ -258,10 +259,9 @@ def customer_users_query(search: str = "", organization_id: int | None = None, s
     """Customer users matching a name/email substring, an organization and a status."""
     query = select(CustomerUser).order_by(CustomerUser.name, CustomerUser.id)
     if search:
-        pattern = f"%{search.strip().lower()}%"
+        needle = search.strip()
         query = query.where(
-            func.lower(CustomerUser.name).like(pattern)
-            | func.lower(CustomerUser.email).like(pattern)
+            contains(CustomerUser.name, needle) | contains(CustomerUser.email, needle)
         )
     if organization_id:
         query = query.where(CustomerUser.organization_id == organization_id)
