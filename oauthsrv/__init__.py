@@ -26,6 +26,7 @@ from . import (
 from .config import INSTANCE_PATH, load_config
 from .dispatch import PathDispatcher
 from .extensions import csrf, db, login_manager, mail, migrate
+from .services import audit
 
 MACHINE_APP = "oauthsrv.machine_app"  # key of the machine app in the back-office's extensions
 
@@ -43,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     init_backoffice(app)
+    audit.init_app(app)
     machine_app = create_machine_app(app)
     app.extensions[MACHINE_APP] = machine_app
     app.wsgi_app = PathDispatcher(app.wsgi_app, machine_app)
@@ -85,6 +87,7 @@ def create_machine_app(backoffice: Flask) -> Flask:
     db.init_app_sharing_engines(app, backoffice)
     # The failure counters: one store per process (memory://) or Redis, whichever app counts.
     app.extensions["throttle"] = backoffice.extensions["throttle"]
+    audit.init_app(app, shared_with=backoffice)  # one buffer of audit events per process
     machine.init_app(app)
     oauth.init_app(app)
     api.init_app(app)

@@ -26,6 +26,7 @@ from ..models.oauth import BACKEND
 from . import hot_reads
 from .access import ActingOwner, ActingUser, OrganizationView, has_global_access_clause
 from .applications import verify_client_secret
+from .audit import INACTIVE, UNKNOWN_CLIENT, WRONG_SECRET
 
 # Client ids are token_urlsafe(24); anything else cannot exist and is never sent to the database.
 CLIENT_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -181,6 +182,22 @@ def authenticate_client(client_id: str | None, client_secret: str | None) -> Cli
     Unknown client, wrong secret, inactive application or owner: the same answer after the same
     work (one query, one keyed hash, a constant-time comparison), so nothing can be enumerated.
     """
+    state, failure = check_client(client_id, client_secret)
+    return None if failure else state
+
+
+def check_client(
+    client_id: str | None, client_secret: str | None
+) -> tuple[ClientState | None, str | None]:
+    """The state these credentials load, and why they fail (None when they succeed).
+
+    The same work whatever the reason; the reason is for the audit only (services/audit.py),
+    never for the client.
+    """
     state = load_client_state(client_id or "")
     secret_ok = verify_client_secret(state, client_secret or "")
-    return state if secret_ok and state is not None and state.is_current else None
+    if state is None:
+        return None, UNKNOWN_CLIENT
+    if not secret_ok:
+        return state, WRONG_SECRET
+    return state, None if state.is_current else INACTIVE
