@@ -2,9 +2,10 @@
 
 from .accounts import CustomerUser, Organization, User, user_organizations
 from .notifications import MailMessage, NotificationRule, NotificationTemplate
-from .oauth import OAuthApplication, TokenRevocation
+from .oauth import ClientAssertionUse, OAuthApplication, TokenRevocation
 
 __all__ = [
+    "ClientAssertionUse",
     "CustomerUser",
     "MailMessage",
     "NotificationRule",
