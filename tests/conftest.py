@@ -4,6 +4,7 @@ OAUTHSRV_TEST_DATABASE_URI), throwaway signing keys, factories and a served app.
 import os
 import shutil
 import threading
+from datetime import timedelta
 
 import pytest
 from credentials import credentials
@@ -15,6 +16,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from oauthsrv import create_app
 from oauthsrv.extensions import db
 from oauthsrv.services import accounts, applications
+from oauthsrv.services import clock as clock_module
 
 TEST_PASSWORD = "correct-horse-battery"
 
@@ -286,3 +288,24 @@ class LiveServer:
 def live_server(app):
     with LiveServer(app) as server:
         yield server
+
+
+class Clock:
+    """The credential rules' clock (services/clock.py), stopped and moved by the test."""
+
+    def __init__(self, start):
+        self.at = start
+
+    def now(self):
+        return self.at
+
+    def advance(self, **delta) -> None:
+        self.at += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Stop the credential clock at the real now; `clock.advance(hours=1)` moves it."""
+    stopped = Clock(clock_module.now())
+    monkeypatch.setattr(clock_module, "now", stopped.now)
+    return stopped

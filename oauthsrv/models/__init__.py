@@ -3,10 +3,11 @@
 from .accounts import CustomerUser, Organization, User, user_organizations
 from .audit import AuditEvent
 from .notifications import MailMessage, NotificationRule, NotificationTemplate
-from .oauth import OAuthApplication, TokenRevocation
+from .oauth import ClientAssertionUse, OAuthApplication, TokenRevocation
 
 __all__ = [
     "AuditEvent",
+    "ClientAssertionUse",
     "CustomerUser",
     "MailMessage",
     "NotificationRule",

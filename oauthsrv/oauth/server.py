@@ -165,6 +165,9 @@ class OAuthServer(AuthorizationServer):
     def respond(self, endpoint: str, required: tuple[str, ...] = ()) -> Response:
         """Answer one request to `endpoint` ("token", "introspection" or "revocation")."""
         g.oauth_outcome = None
+        # Which credential authenticated ("current", "previous" or "private_key_jwt"), for the
+        # log line and the audit; never the credential itself.
+        g.oauth_credential = None
         # The request itself, not the context-local proxy: parsing reads a dozen of its attributes.
         request = flask_request._get_current_object()
         try:
@@ -219,12 +222,13 @@ def authenticate_uniformly(request: requests.ClientRequest) -> Client:
         raise TemporarilyUnavailable(
             "Too many failed client authentications; retry later.", 429, retry_after=wait
         )
-    state, failure = client_state.check_client(client_id, client_secret)
+    state, failure, credential = client_state.check_client(client_id, client_secret)
     if failure:
         g.oauth_failure = (failure, state)  # for the audit (log_outcome), never the client
         for limit in limits:
             throttle.record_failure(*limit)
         raise InvalidClientError(status_code=401)
+    g.oauth_credential = credential
     return Client(state)
 
 
@@ -291,13 +295,15 @@ def error_response(error: OAuth2Error) -> Response:
 
 
 def log_outcome(endpoint: str, oauth_request, ip: str | None) -> None:
-    """One line per request: endpoint, client id, outcome, IP and UTC time; never a secret."""
+    """One line per request: endpoint, client id, outcome, the credential that authenticated
+    (current, previous, private_key_jwt or -), IP and UTC time; never a secret."""
     client_id = oauth_request.attempted_client_id if oauth_request is not None else None
     log.info(
-        "%s client_id=%r outcome=%s ip=%s at=%s",
+        "%s client_id=%r outcome=%s credential=%s ip=%s at=%s",
         endpoint,
         (client_id or "")[:64],
         g.get("oauth_outcome") or "error",
+        g.get("oauth_credential") or "-",
         ip,
         datetime.now(UTC).isoformat(timespec="seconds"),
     )
