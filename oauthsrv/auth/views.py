@@ -6,17 +6,16 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from .. import throttle
 from ..services import accounts, audit
 from ..services.accounts import authenticate
 from .forms import LoginForm, SwitchOrganizationForm
 from .return_to import forget_signed_in, remember_signed_in, same_site_path
-from .session import organization_at_login, switch_organization
+from .session import end_login, organization_at_login, start_login, switch_organization
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
 
@@ -70,9 +69,7 @@ def login():
         return render_template("auth/login.html", form=form), 401
     throttle.clear(*limits[0])
     next_url = _safe_next(request.args.get("next"))
-    # A fresh session at login: nothing from before (e.g. a planted CSRF token) carries over.
-    session.clear()
-    login_user(user)
+    start_login(user)
     organization = organization_at_login(user)
     if organization:
         switch_organization(user, organization)
@@ -96,9 +93,9 @@ def record_login_failure(email: str) -> None:
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out (POST only, with CSRF) and forget the session."""
-    logout_user()
-    session.clear()
+    """Log out (POST only, with CSRF): the session ends on the server, so a copy of the cookie
+    is worth nothing from now on."""
+    end_login()
     flash("You have been logged out.", "info")
     return forget_signed_in(redirect(url_for("auth.login")))
 

@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from ..inputs import contains
 from ..models import CustomerUser, OAuthApplication, Organization, User, user_organizations
-from . import ValidationError, audit
+from . import ValidationError, audit, sessions
 
 log = logging.getLogger(__name__)
 
@@ -252,10 +252,12 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def set_user_active(user: User, is_active: bool) -> None:
-    """Activate or deactivate a user; deactivation revokes the tokens of their applications."""
+    """Activate or deactivate a user; deactivation revokes the tokens of their applications and
+    ends their login sessions (reactivating revives neither)."""
     user.is_active = is_active
     if not is_active:
         _revoke_tokens_of(OAuthApplication.owner_user_id == user.id)
+        sessions.end_all(user)
     db.session.commit()
     if not is_active:
         first = user.organizations[0].id if user.organizations else None
@@ -264,9 +266,14 @@ def set_user_active(user: User, is_active: bool) -> None:
 
 
 def set_password(user: User, password: str) -> None:
-    """Give a user a new password (the rules checked); the one home for any password change."""
+    """Give a user a new password (the rules checked); the one home for any password change.
+
+    Every login session of the user ends (at its next request, on every host): whoever knew the
+    old password may have logged in with it.
+    """
     check_password_rules(password)
     user.password_hash = generate_password_hash(password)
+    sessions.end_all(user)
     db.session.commit()
     log.info("user %s: password changed", user.email)
 
