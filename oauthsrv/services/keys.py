@@ -29,6 +29,9 @@ class KeysError(RuntimeError):
 
 
 ALGORITHM = "RS256"
+# NIST SP 800-57 and RFC 7518 §3.3: RS256 keys of at least 2048 bits. A shorter key (one made by
+# hand, or from an old system) is refused like a corrupt one: no token is signed or accepted.
+MIN_RSA_BITS = 2048
 # Retired keys stay published this long after the last token they signed expires (clock skew).
 RETIRE_MARGIN_SECONDS = 60
 
@@ -185,7 +188,7 @@ def _read_previous(path: Path) -> list[PublishedKey]:
 
 def _published(entry: dict) -> PublishedKey | None:
     public_key = serialization.load_pem_public_key(entry["public_key"].encode())
-    if not isinstance(public_key, rsa.RSAPublicKey):
+    if not isinstance(public_key, rsa.RSAPublicKey) or public_key.key_size < MIN_RSA_BITS:
         return None
     return PublishedKey(key_id(public_key), public_key, float(entry["retire_at"]))
 
@@ -311,6 +314,15 @@ def _read_key_pair(private_path: Path, public_path: Path, retry: bool = True) ->
         public_key, rsa.RSAPublicKey
     ):
         log.error("OAuth signing keys unavailable: %s is not an RSA key pair", private_path)
+        return None
+    if public_key.key_size < MIN_RSA_BITS:
+        log.error(
+            "OAuth signing keys unavailable: %s is an RSA-%d key, at least %d bits are required "
+            "(`flask --app wsgi oauth keys generate --force` makes an RSA-2048 pair)",
+            private_path,
+            public_key.key_size,
+            MIN_RSA_BITS,
+        )
         return None
     if private_key.public_key().public_numbers() != public_key.public_numbers():
         # `generate`/`rotate` replace the two files one after the other: read again once.
