@@ -113,6 +113,32 @@ def all_organizations() -> list[Organization]:
     return list(db.session.scalars(select(Organization).order_by(Organization.name)))
 
 
+def organizations_with_counts(ids: tuple[int, ...] | None) -> list[tuple[Organization, int, int]]:
+    """Organizations (these ids; None: all) by name, with their member and application counts."""
+    members = (
+        select(func.count())
+        .where(user_organizations.c.organization_id == Organization.id)
+        .scalar_subquery()
+    )
+    apps = (
+        select(func.count())
+        .where(OAuthApplication.organization_id == Organization.id)
+        .scalar_subquery()
+    )
+    query = select(Organization, members, apps).order_by(func.lower(Organization.name))
+    if ids is not None:
+        query = query.where(Organization.id.in_(ids))
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def add_member(user: User, organization: Organization) -> None:
+    """Make the user a member of the organization (nothing if they are one already)."""
+    if not user.belongs_to(organization.id):
+        user.organizations.append(organization)
+        db.session.commit()
+        log.info("user %s added to organization %s", user.email, organization.name)
+
+
 def get_user(user_id: int) -> User | None:
     """The back-office user with this id, if any."""
     return db.session.get(User, user_id)
