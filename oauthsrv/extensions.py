@@ -10,7 +10,7 @@ from flask import Flask
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, exc
 from sqlalchemy.engine import Engine
 
 # A naming convention keeps constraint names stable, so Alembic migrations do not drift
@@ -22,6 +22,29 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+# What a database that is down, restarting, unreachable or locked (SQLite: "database is locked"
+# after the busy timeout) raises, through SQLAlchemy or the hot reads (services/hot_reads.py
+# wraps its driver errors the same way); not a bug. A pool exhausted for too long is the same
+# situation seen from here. Machine and back-office answer these with 503
+# (machine.KNOWN_FAILURES); best-effort writes (Last Used) skip on them.
+DATABASE_FAILURES: tuple[type[Exception], ...] = (exc.OperationalError, exc.TimeoutError)
+
+
+def database_failure_reason(error: Exception) -> str:
+    """What the driver said, in one line: never the statement or its parameters (they may hold
+    an email or a password hash), which SQLAlchemy puts in the exception's text."""
+    reason = str(getattr(error, "orig", None) or error).strip()
+    return (reason.splitlines() or [type(error).__name__])[0]
+
+
+def rollback_quietly() -> None:
+    """Roll the session back after a failure. With the database gone the rollback may fail
+    too; the failure being handled is the one that matters."""
+    try:
+        db.session.rollback()
+    except DATABASE_FAILURES:
+        pass
 
 
 class SQLAlchemy(flask_sqlalchemy.SQLAlchemy):

@@ -4,6 +4,7 @@ OAUTHSRV_TEST_DATABASE_URI), throwaway signing keys, factories and a served app.
 import os
 import shutil
 import threading
+from datetime import timedelta
 
 import pytest
 from credentials import credentials
@@ -15,6 +16,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from oauthsrv import create_app
 from oauthsrv.extensions import db
 from oauthsrv.services import accounts, applications
+from oauthsrv.services import clock as clock_module
 
 TEST_PASSWORD = "correct-horse-battery"
 
@@ -52,6 +54,9 @@ def base_config(uri: str, **overrides) -> dict:
         "MAIL_SERVER": "",
         # Tests change key files behind the app's back and expect the very next request to see it.
         "OAUTH_KEYS_RECHECK_SECONDS": 0,
+        # Audit events are written after each response that recorded one: no timer outlives
+        # a test and writes into the next one's tables.
+        "AUDIT_FLUSH_SECONDS": 0,
     }
     config.update(overrides)
     return config
@@ -283,3 +288,24 @@ class LiveServer:
 def live_server(app):
     with LiveServer(app) as server:
         yield server
+
+
+class Clock:
+    """The credential rules' clock (services/clock.py), stopped and moved by the test."""
+
+    def __init__(self, start):
+        self.at = start
+
+    def now(self):
+        return self.at
+
+    def advance(self, **delta) -> None:
+        self.at += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Stop the credential clock at the real now; `clock.advance(hours=1)` moves it."""
+    stopped = Clock(clock_module.now())
+    monkeypatch.setattr(clock_module, "now", stopped.now)
+    return stopped

@@ -1,16 +1,17 @@
-from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, PasswordField
 from wtforms.validators import DataRequired
 
+from ..inputs import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     email = EmailField("Email", validators=[DataRequired()])
     password = PasswordField("Password", validators=[DataRequired()])
 
 
-class SwitchOrganizationForm(FlaskForm):
+class SwitchOrganizationForm(Form):
     organization_id = IntegerField("Organization", validators=[DataRequired()])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """CSRF only, for buttons that POST."""

@@ -7,6 +7,7 @@ from math import ceil
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..inputs import contains, query_int
 from ..models import OAuthApplication, Organization
 
 ACTIVE = "active"
@@ -43,7 +44,7 @@ class GridQuery:
         """Read the grid's URL parameters; values that make no sense fall back to the default."""
         sort = args.get("sort", DEFAULT_SORT)
         direction = args.get("direction", DEFAULT_DIRECTION)
-        organization_id = _positive_int(args.get("organization"))
+        organization_id = query_int(args.get("organization"))
         status = args.get("status", "")
         return cls(
             name=(args.get("name") or "").strip()[:MAX_NAME_FILTER],
@@ -51,7 +52,7 @@ class GridQuery:
             status=status if status in STATUSES else "",
             sort=sort if sort in SORT_COLUMNS else DEFAULT_SORT,
             direction=direction if direction in ("asc", "desc") else DEFAULT_DIRECTION,
-            page=_positive_int(args.get("page")) or 1,
+            page=query_int(args.get("page")) or 1,
         )
 
     @property
@@ -110,16 +111,10 @@ class GridPage:
         return shown
 
 
-def _positive_int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and 0 < int(value) < 2**31 else None
-
-
 def _filters(query: GridQuery) -> list:
     conditions = []
     if query.name:
-        # autoescape: a '%' or '_' the user types matches itself, not any characters.
-        needle = query.name.lower()
-        conditions.append(func.lower(OAuthApplication.name).contains(needle, autoescape=True))
+        conditions.append(contains(OAuthApplication.name, query.name))
     if query.organization_id:
         conditions.append(OAuthApplication.organization_id == query.organization_id)
     if query.status:

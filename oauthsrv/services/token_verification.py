@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import TokenRevocation
 from ..models.base import utcnow
-from . import keys
+from . import audit, keys
 from .access import ActingOwner
 from .client_state import ClientState, load_client_state
 from .tokens import (
@@ -214,6 +214,12 @@ def revoke_access_token(claims: dict, application_id: int) -> None:
         db.session.rollback()
         return
     log.info("access token %s of %s revoked", claims["jti"], claims["client_id"])
+    audit.record(
+        audit.TOKEN_REVOKED,
+        client_id=claims["client_id"],
+        application_id=application_id,
+        organization_id=claims["org_id"],
+    )
 
 
 def purge_expired_revocations() -> int:
