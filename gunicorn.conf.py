@@ -5,6 +5,7 @@ Everything else (database, Redis, issuer, trusted proxies) is the app's own conf
 instance/config.yml and OAUTHSRV_* variables (README, "Running in production").
 """
 
+import importlib
 import multiprocessing
 import os
 
@@ -49,9 +50,17 @@ class QueryRedactingLogger(Logger):
 logger_class = QueryRedactingLogger
 
 
+# Modules the app imports on first use (docs/cli-startup.md) that requests need: imported in the
+# master, the workers fork with them (no first-login or first-token cost, memory shared).
+REQUEST_MODULES = ("email_validator", "jwt", "cryptography.hazmat.primitives.serialization")
+
+
 def when_ready(server):
-    """Read the signing keys once in the master, before the workers are forked."""
+    """Import what requests need and read the signing keys once in the master, before forking."""
     from oauthsrv.services.keys import load_key_set
+
+    for name in REQUEST_MODULES:
+        importlib.import_module(name)
 
     for flask_app in flask_apps(server.app.wsgi()):
         with flask_app.app_context():

@@ -12,6 +12,7 @@ from . import (
     customers,
     errors,
     health,
+    inputs,
     logs,
     machine,
     notifications,
@@ -24,6 +25,7 @@ from . import (
 from .config import INSTANCE_PATH, load_config
 from .dispatch import PathDispatcher
 from .extensions import csrf, db, login_manager, mail, migrate
+from .services import audit
 
 MACHINE_APP = "oauthsrv.machine_app"  # key of the machine app in the back-office's extensions
 
@@ -39,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     load_config(app, test_config)
     logs.configure()  # one line per record, no user value can forge one (oauthsrv.logs)
     init_backoffice(app)
+    audit.init_app(app)
     machine_app = create_machine_app(app)
     app.extensions[MACHINE_APP] = machine_app
     app.wsgi_app = security.StrictTransport(PathDispatcher(app.wsgi_app, machine_app))
@@ -47,9 +50,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def new_app(**folders) -> Flask:
-    return Flask(
+    app = Flask(
         __name__, instance_path=str(INSTANCE_PATH), instance_relative_config=True, **folders
     )
+    inputs.install_converters(app)  # `<int:…>` stays within the id columns' range
+    return app
 
 
 def init_backoffice(app: Flask) -> None:
@@ -79,6 +84,7 @@ def create_machine_app(backoffice: Flask) -> Flask:
     db.init_app_sharing_engines(app, backoffice)
     # The failure counters: one store per process (memory://) or Redis, whichever app counts.
     app.extensions["throttle"] = backoffice.extensions["throttle"]
+    audit.init_app(app, shared_with=backoffice)  # one buffer of audit events per process
     machine.init_app(app)
     oauth.init_app(app)
     api.init_app(app)

@@ -51,6 +51,24 @@ def orgs_create(name, is_global):
     click.echo(f"Organization created: {organization.name}")
 
 
+@orgs_cli.command("deactivate")
+@click.argument("name")
+@fails_cleanly
+def orgs_deactivate(name):
+    """Deactivate an organization (its applications' tokens stop, for good)."""
+    accounts.set_organization_active(accounts.require_organization(name), False)
+    click.echo(f"Organization deactivated: {name}")
+
+
+@orgs_cli.command("activate")
+@click.argument("name")
+@fails_cleanly
+def orgs_activate(name):
+    """Activate an organization (tokens issued before it was deactivated stay revoked)."""
+    accounts.set_organization_active(accounts.require_organization(name), True)
+    click.echo(f"Organization activated: {name}")
+
+
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--password", required=True)

@@ -71,6 +71,15 @@ DEFAULTS = {
     # Seconds a sender holds a claimed message; after that another sender may take it over.
     "MAIL_OUTBOX_LEASE": 600,
     "APPS_PER_PAGE": 25,
+    # Administration: rows per page of the Users, Organizations and audit grids.
+    "ADMIN_PER_PAGE": 25,
+    "AUDIT_PER_PAGE": 50,
+    # Audit events older than this many days are deleted by `flask --app wsgi oauth cleanup`.
+    "AUDIT_RETENTION_DAYS": 90,
+    # Audit events are written after the response, in batches of this many rows, or once the
+    # oldest unwritten one is this many seconds old (0: after every response that recorded one).
+    "AUDIT_BATCH_SIZE": 50,
+    "AUDIT_FLUSH_SECONDS": 2,
     # Default page[size] of API collections (/admin/api/users, …); clients may ask up to 100.
     "API_PAGE_SIZE": 25,
     "SESSION_COOKIE_HTTPONLY": True,

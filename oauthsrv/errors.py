@@ -7,6 +7,7 @@ The machine app answers its errors as JSON with handlers of its own (oauthsrv.ma
 import logging
 
 from flask import current_app, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -18,6 +19,10 @@ log = logging.getLogger(__name__)
 
 def handle_http_error(error: HTTPException):
     """Render an HTTP error as a page, keeping headers such as Allow."""
+    if request_ctx.url_adapter is None:
+        # No URL can be built for this request (a Host header IDNA cannot encode: BadHost), so
+        # neither can our pages' links; Werkzeug's own bare page says it.
+        return error
     headers = {name: value for name, value in error.get_headers() if name != "Content-Type"}
     if error.code == 503:
         # The database is down or locked: rendered without the context processors (Flask-Login's

@@ -87,6 +87,7 @@ def apps_list(owner_email):
 def describe(application: OAuthApplication) -> dict:
     """What `apps list` shows of an application."""
     last_used = application.last_used_at
+    until = applications.previous_secret_valid_until(application)
     return {
         "client_id": application.client_id,
         "name": application.name,
@@ -94,8 +95,15 @@ def describe(application: OAuthApplication) -> dict:
         "owner": application.owner.email,
         "kind": application.kind,
         "active": application.is_active,
-        "last_used_at": last_used.isoformat(timespec="seconds") + "Z" if last_used else None,
+        "last_used_at": iso(last_used),
+        "client_auth_method": application.client_auth_method,
+        "previous_secret_valid_until": iso(until),
     }
+
+
+def iso(moment) -> str | None:
+    """A naive UTC timestamp as ISO 8601 with Z, or None."""
+    return moment.isoformat(timespec="seconds") + "Z" if moment else None
 
 
 @apps_cli.command("activate")
@@ -118,11 +126,29 @@ def apps_deactivate(client_id):
 
 @apps_cli.command("regenerate-secret")
 @click.argument("client_id")
+@click.option(
+    "--keep-old",
+    type=click.Choice(list(applications.OVERLAPS)),
+    help="Keep the old secret working this long (default: it and the tokens stop now).",
+)
 @fails_cleanly
-def apps_regenerate_secret(client_id):
-    """Replace the client secret and print it; the old secret and tokens stop working."""
-    secret = applications.regenerate_secret(require_application(client_id), actor=ACTOR)
-    echo_json({"client_id": client_id, "client_secret": secret})
+def apps_regenerate_secret(client_id, keep_old):
+    """Replace the client secret and print it; the old one stops now or after --keep-old."""
+    application = require_application(client_id)
+    secret = applications.regenerate_secret(application, actor=ACTOR, keep_old=keep_old)
+    until = applications.previous_secret_valid_until(application)
+    echo_json(
+        {"client_id": client_id, "client_secret": secret, "previous_secret_valid_until": iso(until)}
+    )
+
+
+@apps_cli.command("revoke-previous-secret")
+@click.argument("client_id")
+@fails_cleanly
+def apps_revoke_previous_secret(client_id):
+    """End an overlap now: only the current secret works from here on."""
+    revoked = applications.revoke_previous_secret(require_application(client_id), actor=ACTOR)
+    echo_json({"client_id": client_id, "previous_secret_revoked": revoked})
 
 
 @apps_cli.command("delete")

@@ -1,10 +1,10 @@
 """The Add and Edit dialogs. Only these fields are read: anything else posted is ignored."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..inputs import Form
 from ..services.applications import MAX_NAME_LENGTH
 
 
@@ -24,7 +24,7 @@ def check_scopes(field) -> None:
         raise ValidationError("Choose among the scopes offered.")
 
 
-class NewApplicationForm(FlaskForm):
+class NewApplicationForm(Form):
     # Removed by the view when there is nothing to choose, so a posted value is then ignored.
     organization_id = SelectField("Organization", coerce=int, validate_choice=False)
     # Trimming, length and uniqueness are the service's rules; its errors land on this field.
@@ -47,7 +47,7 @@ class NewApplicationForm(FlaskForm):
         check_scopes(field)
 
 
-class EditApplicationForm(FlaskForm):
+class EditApplicationForm(Form):
     name = StringField("Application Name", render_kw={"maxlength": MAX_NAME_LENGTH})
     is_active = BooleanField("Active")
     scopes = MultiCheckboxField("Allowed Scopes", validate_choice=False)

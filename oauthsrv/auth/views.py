@@ -13,7 +13,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from .. import throttle
-from ..services import accounts
+from ..services import accounts, audit
 from ..services.accounts import authenticate
 from .forms import LoginForm, SwitchOrganizationForm
 from .return_to import forget_signed_in, remember_signed_in, same_site_path
@@ -67,12 +67,14 @@ def login():
             f"Too many failed login attempts. Try again in {minutes} minute{'s' * (minutes != 1)}."
         )
         _log_login(form.email.data, "throttled")
+        audit.record(audit.THROTTLED, audit.REFUSED, actor=limits[0][1], reason="login")
         return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
     user = authenticate(form.email.data, form.password.data)
     if user is None:
         for limit in limits:
             throttle.record_failure(*limit)
         _log_login(form.email.data, "failed")
+        record_login_failure(limits[0][1])
         form.form_errors.append(INVALID_CREDENTIALS)
         return render_template("auth/login.html", form=form), 401
     throttle.clear(*limits[0])
@@ -82,7 +84,21 @@ def login():
     organization = organization_at_login(user)
     if organization:
         switch_organization(user, organization)
+    audit.record(audit.LOGIN_SUCCEEDED, organization_id=organization.id if organization else None)
     return remember_signed_in(redirect(next_url))
+
+
+def record_login_failure(email: str) -> None:
+    """The audit's row for a failed login: the email tried (never the password)."""
+    known = accounts.find_user(email)
+    organization = organization_at_login(known) if known else None
+    audit.record(
+        audit.LOGIN_FAILED,
+        audit.FAILURE,
+        actor=email,
+        reason="invalid_credentials",
+        organization_id=organization.id if organization else None,
+    )
 
 
 @bp.post("/logout")

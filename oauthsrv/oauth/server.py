@@ -28,7 +28,7 @@ from flask import request as flask_request
 
 from .. import throttle
 from ..security import machine_response
-from ..services import client_state, token_minting, token_verification, tokens
+from ..services import audit, client_state, token_minting, token_verification, tokens
 from . import requests
 
 log = logging.getLogger("oauthsrv.oauth")
@@ -165,6 +165,9 @@ class OAuthServer(AuthorizationServer):
     def respond(self, endpoint: str, required: tuple[str, ...] = ()) -> Response:
         """Answer one request to `endpoint` ("token", "introspection" or "revocation")."""
         g.oauth_outcome = None
+        # Which credential authenticated ("current", "previous" or "private_key_jwt"), for the
+        # log line and the audit; never the credential itself.
+        g.oauth_credential = None
         # The request itself, not the context-local proxy: parsing reads a dozen of its attributes.
         request = flask_request._get_current_object()
         try:
@@ -199,6 +202,7 @@ class OAuthServer(AuthorizationServer):
 
     def handle_error_response(self, request, error):
         g.oauth_outcome = error.error
+        g.oauth_status = error.status_code
         return error_response(error)
 
     def send_signal(self, name, *args, **kwargs):
@@ -218,11 +222,13 @@ def authenticate_uniformly(request: requests.ClientRequest) -> Client:
         raise TemporarilyUnavailable(
             "Too many failed client authentications; retry later.", 429, retry_after=wait
         )
-    state = client_state.authenticate_client(client_id, client_secret)
-    if state is None:
+    state, failure, credential = client_state.check_client(client_id, client_secret)
+    if failure:
+        g.oauth_failure = (failure, state)  # for the audit (log_outcome), never the client
         for limit in limits:
             throttle.record_failure(*limit)
         raise InvalidClientError(status_code=401)
+    g.oauth_credential = credential
     return Client(state)
 
 
@@ -289,16 +295,33 @@ def error_response(error: OAuth2Error) -> Response:
 
 
 def log_outcome(endpoint: str, oauth_request, ip: str | None) -> None:
-    """One line per request: endpoint, client id, outcome, IP and UTC time; never a secret."""
+    """One line per request: endpoint, client id, outcome, the credential that authenticated
+    (current, previous, private_key_jwt or -), IP and UTC time; never a secret."""
     client_id = oauth_request.attempted_client_id if oauth_request is not None else None
     log.info(
-        "%s client_id=%r outcome=%s ip=%s at=%s",
+        "%s client_id=%r outcome=%s credential=%s ip=%s at=%s",
         endpoint,
         (client_id or "")[:64],
         g.get("oauth_outcome") or "error",
+        g.get("oauth_credential") or "-",
         ip,
         datetime.now(UTC).isoformat(timespec="seconds"),
     )
+    audit_outcome(endpoint, oauth_request, client_id)
+
+
+def audit_outcome(endpoint: str, oauth_request, client_id: str | None) -> None:
+    """The audit's event for this request, if it is one (written after the response)."""
+    failure = g.get("oauth_failure")
+    if g.get("oauth_outcome") == "issued":
+        audit.record(audit.TOKEN_ISSUED, **audit.application_fields(oauth_request.client.state))
+    elif failure is not None:
+        reason, state = failure
+        fields = audit.application_fields(state) if state is not None else {}
+        fields.setdefault("client_id", client_id)
+        audit.record(audit.AUTH_FAILED, audit.FAILURE, reason=reason, **fields)
+    elif g.get("oauth_status") == 429:
+        audit.record(audit.THROTTLED, audit.REFUSED, client_id=client_id, reason=endpoint)
 
 
 def current_server() -> OAuthServer:

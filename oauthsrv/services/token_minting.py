@@ -8,7 +8,6 @@ import secrets
 import time
 from datetime import timedelta
 
-import jwt
 from flask import current_app
 from sqlalchemy import or_, update
 
@@ -42,6 +41,8 @@ def issue_access_token(state: ClientState, scope: str) -> dict:
     Returns the token response members: token_type, expires_in, access_token, scope.
     Raises KeysUnavailable when no signing key can be loaded.
     """
+    import jwt  # here, not at the top: commands that never sign a token start without PyJWT
+
     signing_key = keys.load_signing_key()
     if signing_key is None:
         raise KeysUnavailable("no usable signing key")
