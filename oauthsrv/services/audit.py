@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from flask import Flask, after_this_request, current_app, g, has_request_context, request
 from sqlalchemy import and_, case, delete, func, insert, or_, select
 
-from ..extensions import db
+from ..extensions import DATABASE_FAILURES, database_failure_reason, db
 from ..inputs import contains
 from ..models import AuditEvent, CustomerUser, OAuthApplication, User
 from ..models.base import utcnow
@@ -132,6 +132,10 @@ class AuditBuffer:
                 with db.engine.begin() as connection:
                     _fill_names(connection, rows)
                     connection.execute(insert(AuditEvent.__table__), rows)
+            except DATABASE_FAILURES as error:  # down or locked: a known failure, one line
+                reason = database_failure_reason(error)
+                log.warning("audit: %d events not written (database: %s)", len(rows), reason)
+                return 0
             except Exception:  # noqa: BLE001  (the audit must never break the request it follows)
                 log.exception("audit: %d events could not be written", len(rows))
                 return 0
