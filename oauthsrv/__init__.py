@@ -22,7 +22,7 @@ from . import (
     templating,
     throttle,
 )
-from .config import INSTANCE_PATH, load_config
+from .config import INSTANCE_PATH, load_config, require_issuer
 from .dispatch import PathDispatcher
 from .extensions import csrf, db, login_manager, mail, migrate
 from .services import audit
@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """
     app = new_app(static_folder="static", template_folder="templates")
     load_config(app, test_config)
+    require_issuer(app)
     logs.configure()  # one line per record, no user value can forge one (oauthsrv.logs)
     init_backoffice(app)
     audit.init_app(app)

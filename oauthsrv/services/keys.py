@@ -26,6 +26,8 @@ from flask import current_app
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
+from ..config import starting_a_server
+
 log = logging.getLogger(__name__)
 
 
@@ -358,21 +360,13 @@ def _read_key_pair(private_path: Path, public_path: Path, retry: bool = True) ->
     return SigningKey(private_key, public_key, key_id(public_key))
 
 
-def _starting_a_server() -> bool:
-    """A WSGI server (no Click context) or `flask run`; not `flask --help`, `oauth keys …`."""
-    import click  # Flask's own dependency, already imported by Flask
-
-    context = click.get_current_context(silent=True)
-    return context is None or context.command.name == "run"
-
-
 def report_keys_at_start(app) -> None:
     """Say at start, as the first thing logged, when tokens cannot be signed.
 
     Otherwise the first ERROR would come only when a page or a client first needs the keys.
     Other commands stay quiet: `make run` upgrades the database before it generates the keys.
     """
-    if not _starting_a_server():
+    if not starting_a_server():
         return
     with app.app_context():
         if load_signing_key() is None:  # _read_key_pair has logged why
