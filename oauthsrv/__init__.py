@@ -1,7 +1,5 @@
 """oauthsrv: a back-office and OAuth 2.0 client-credentials authorization server."""
 
-import logging
-
 from flask import Flask, redirect, url_for
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -15,6 +13,7 @@ from . import (
     errors,
     health,
     inputs,
+    logs,
     machine,
     notifications,
     oauth,
@@ -26,6 +25,7 @@ from . import (
 from .config import INSTANCE_PATH, load_config, require_issuer
 from .dispatch import PathDispatcher
 from .extensions import csrf, db, login_manager, mail, migrate
+from .services import audit
 
 MACHINE_APP = "oauthsrv.machine_app"  # key of the machine app in the back-office's extensions
 
@@ -40,13 +40,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = new_app(static_folder="static", template_folder="templates")
     load_config(app, test_config)
     require_issuer(app)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure()  # one line per record, no user value can forge one (oauthsrv.logs)
     init_backoffice(app)
+    audit.init_app(app)
     machine_app = create_machine_app(app)
     app.extensions[MACHINE_APP] = machine_app
-    app.wsgi_app = PathDispatcher(app.wsgi_app, machine_app)
+    app.wsgi_app = security.StrictTransport(PathDispatcher(app.wsgi_app, machine_app))
     # A chunked body is measured before either app reads it: over the limit is 413, not cut.
     app.wsgi_app = inputs.TerminatedBody(app.wsgi_app, app.config)
     security.trust_proxies(app)  # around the dispatcher: both apps see the client's address
@@ -88,6 +87,7 @@ def create_machine_app(backoffice: Flask) -> Flask:
     db.init_app_sharing_engines(app, backoffice)
     # The failure counters: one store per process (memory://) or Redis, whichever app counts.
     app.extensions["throttle"] = backoffice.extensions["throttle"]
+    audit.init_app(app, shared_with=backoffice)  # one buffer of audit events per process
     machine.init_app(app)
     oauth.init_app(app)
     api.init_app(app)

@@ -32,6 +32,18 @@ DEFAULTS = {
     "OAUTH_ISSUER": "",
     # Pepper for the keyed hash of client secrets; empty means derived from SECRET_KEY.
     "OAUTH_SECRET_PEPPER": "",
+    # private_key_jwt (docs/client_credentials.md): JWKS URLs are fetched over HTTPS only; this
+    # also allows plain HTTP to a loopback address (tests, local development).
+    "OAUTH_ALLOW_HTTP_JWKS_URLS": False,
+    # Seconds a JWKS URL may take to answer (connect and the whole body; at most 64 KiB).
+    "OAUTH_JWKS_TIMEOUT": 3,
+    # Seconds fetched keys are used before the URL is asked again.
+    "OAUTH_JWKS_CACHE_SECONDS": 300,
+    # At least this many seconds between two fetches of one URL, even on an unknown kid.
+    "OAUTH_JWKS_MIN_REFETCH_SECONDS": 10,
+    # Where used assertion ids (jti) are remembered until they expire: empty for the database
+    # (shared by every worker and host), or a Redis URL ("redis://127.0.0.1:6379/0").
+    "OAUTH_ASSERTION_JTI_STORE": "",
     # Origins allowed to call the token endpoint from a browser (CORS).
     "OAUTH_CORS_ORIGINS": [],
     # Failed client authentications (token, introspection, revocation) allowed in the window
@@ -78,6 +90,15 @@ DEFAULTS = {
     # Seconds a sender holds a claimed message; after that another sender may take it over.
     "MAIL_OUTBOX_LEASE": 600,
     "APPS_PER_PAGE": 25,
+    # Administration: rows per page of the Users, Organizations and audit grids.
+    "ADMIN_PER_PAGE": 25,
+    "AUDIT_PER_PAGE": 50,
+    # Audit events older than this many days are deleted by `flask --app wsgi oauth cleanup`.
+    "AUDIT_RETENTION_DAYS": 90,
+    # Audit events are written after the response, in batches of this many rows, or once the
+    # oldest unwritten one is this many seconds old (0: after every response that recorded one).
+    "AUDIT_BATCH_SIZE": 50,
+    "AUDIT_FLUSH_SECONDS": 2,
     # Default page[size] of API collections (/admin/api/users, …); clients may ask up to 100.
     "API_PAGE_SIZE": 25,
     "SESSION_COOKIE_HTTPONLY": True,

@@ -5,6 +5,8 @@ Files: the active pair at OAUTH_PRIVATE_KEY_PATH / OAUTH_PUBLIC_KEY_PATH, and be
 every token it signed has expired (its ``retire_at``).
 """
 
+from __future__ import annotations
+
 import base64
 import hashlib
 import json
@@ -15,11 +17,14 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import current_app
-from jwt.algorithms import RSAAlgorithm
+
+# cryptography and PyJWT are imported where keys are read, written or published: a command
+# that never touches a key starts without them (docs/cli-startup.md).
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ..config import starting_a_server
 
@@ -58,6 +63,8 @@ class PublishedKey:
 
     def jwk(self) -> dict:
         """The public JWK, with `kid`, `alg` and `use`."""
+        from jwt.algorithms import RSAAlgorithm
+
         jwk = RSAAlgorithm.to_jwk(self.public_key, as_dict=True)
         jwk.pop("key_ops", None)  # RFC 7517 §4.3: not together with "use"
         return {**jwk, "kid": self.kid, "alg": ALGORITHM, "use": "sig"}
@@ -189,6 +196,9 @@ def _read_previous(path: Path) -> list[PublishedKey]:
 
 
 def _published(entry: dict) -> PublishedKey | None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     public_key = serialization.load_pem_public_key(entry["public_key"].encode())
     if not isinstance(public_key, rsa.RSAPublicKey) or public_key.key_size < MIN_RSA_BITS:
         return None
@@ -196,6 +206,8 @@ def _published(entry: dict) -> PublishedKey | None:
 
 
 def _public_pem(public_key: rsa.RSAPublicKey) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return public_key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -209,6 +221,9 @@ def _write_pair(private_path: Path, public_path: Path) -> None:
 
 def _new_pair_files(private_path: Path, public_path: Path) -> list[tuple[Path, bytes, int]]:
     """A new RSA-2048 pair as (path, contents, mode) for _write_atomically."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private_pem = private_key.private_bytes(
         serialization.Encoding.PEM,
@@ -223,6 +238,8 @@ def _new_pair_files(private_path: Path, public_path: Path) -> list[tuple[Path, b
 
 def key_id(public_key: rsa.RSAPublicKey) -> str:
     """RFC 7638 JWK thumbprint of the public key, used as the `kid`."""
+    from jwt.algorithms import RSAAlgorithm
+
     numbers = json.loads(RSAAlgorithm.to_jwk(public_key))
     canonical = json.dumps(
         {"e": numbers["e"], "kty": "RSA", "n": numbers["n"]}, separators=(",", ":")
@@ -306,6 +323,9 @@ def jwks() -> dict:
 
 
 def _read_key_pair(private_path: Path, public_path: Path, retry: bool = True) -> SigningKey | None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     try:
         private_key = serialization.load_pem_private_key(private_path.read_bytes(), password=None)
         public_key = serialization.load_pem_public_key(public_path.read_bytes())

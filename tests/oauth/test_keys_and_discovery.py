@@ -144,9 +144,13 @@ def test_metadata_names_every_endpoint(client):
     assert document["grant_types_supported"] == ["client_credentials"]
     for name in ("token", "introspection", "revocation"):
         assert document[f"{name}_endpoint_auth_methods_supported"] == [
+            "private_key_jwt",
             "client_secret_basic",
             "client_secret_post",
         ]
+        algorithms = document[f"{name}_endpoint_auth_signing_alg_values_supported"]
+        assert {"RS256", "PS256", "ES256", "Ed25519"} <= set(algorithms)
+        assert not {"none", "HS256"} & set(algorithms)
     assert {"profile:read", "users:read", "applications:read", "customer:read"} <= set(
         document["scopes_supported"]
     )
