@@ -101,6 +101,8 @@ def app_config(database_uri, key_paths, tmp_path):
         OAUTH_PUBLIC_KEY_PATH=str(public_path),
         # No SMTP server in tests: mail goes to files here, never into instance/mail/.
         MAIL_FILE_DIRECTORY=str(tmp_path / "mail"),
+        # The host's counters (used while a test's Redis is down), never instance/'s.
+        THROTTLE_FILE=str(tmp_path / "throttle.sqlite"),
     )
 
 

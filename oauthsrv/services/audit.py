@@ -27,7 +27,7 @@ from flask import Flask, after_this_request, current_app, g, has_request_context
 from sqlalchemy import and_, case, delete, func, insert, or_, select
 
 from ..extensions import DATABASE_FAILURES, database_failure_reason, db
-from ..inputs import contains
+from ..inputs import contains, query_int
 from ..models import AuditEvent, CustomerUser, OAuthApplication, User
 from ..models.base import utcnow
 from .application_grid import GridPage
@@ -277,7 +277,6 @@ class AuditQuery:
     def from_args(cls, args: Mapping[str, str]) -> "AuditQuery":
         """Read the filters; values that make no sense are dropped."""
         event = args.get("event", "")
-        page = args.get("page", "")
         return cls(
             event=event if event in EVENTS else "",
             client_id=_text(args.get("client_id")),
@@ -285,7 +284,7 @@ class AuditQuery:
             ip=_text(args.get("ip"))[:64],
             since=_parse_time(args.get("from")),
             until=_parse_time(args.get("to")),
-            page=int(page) if page.isdigit() and 0 < int(page) < 2**31 else 1,
+            page=query_int(args.get("page")) or 1,
         )
 
     @property
