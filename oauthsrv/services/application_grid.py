@@ -4,10 +4,11 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from math import ceil
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from ..extensions import db
 from ..models import OAuthApplication, Organization
+from . import clock
 
 ACTIVE = "active"
 INACTIVE = "inactive"
@@ -155,6 +156,15 @@ def list_applications(owner_conditions: list, query: GridQuery, per_page: int) -
             OAuthApplication.created_at,
             OAuthApplication.organization_id,
             Organization.name.label("organization_name"),
+            OAuthApplication.client_auth_method,
+            # When the previous secret stops working; NULL when there is none or it has ended.
+            case(
+                (
+                    OAuthApplication.previous_secret_expires_at > clock.now(),
+                    OAuthApplication.previous_secret_expires_at,
+                ),
+                else_=None,
+            ).label("previous_secret_valid_until"),
         )
         .join(Organization, Organization.id == OAuthApplication.organization_id)
         .where(*conditions)
