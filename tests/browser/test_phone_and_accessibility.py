@@ -209,7 +209,9 @@ def test_an_expired_session_says_so_and_comes_back(sized_page, size, world):
     page.wait_for_url(re.compile(r"/admin/customer-users\?status=active$"))
 
 
-@pytest.mark.parametrize("path", ["/admin/users", "/admin/customer-users"])
+@pytest.mark.parametrize(
+    "path", ["/admin/users", "/admin/customer-users", "/admin/system/notifications"]
+)
 def test_lists_become_cards_on_a_phone(sized_page, size, world, path):
     # Every value readable without scrolling sideways, each under its column's name.
     page = sized_page
@@ -220,8 +222,9 @@ def test_lists_become_cards_on_a_phone(sized_page, size, world, path):
     width = SIZES[size]["viewport"]["width"]
     rights = cells.evaluate_all("cells => cells.map(c => c.getBoundingClientRect().right)")
     assert max(rights) <= width, rights
-    label = cells.first.evaluate("c => getComputedStyle(c, '::before').content")
-    assert label == ('"Name"' if size == "mobile" else "none")
+    first = cells.first
+    label = first.evaluate("c => getComputedStyle(c, '::before').content")
+    assert label == (f'"{first.get_attribute("data-label")}"' if size == "mobile" else "none")
 
 
 def test_an_empty_grid_says_only_that_on_a_phone(sized_page, size, world):
