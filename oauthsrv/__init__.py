@@ -1,7 +1,5 @@
 """oauthsrv: a back-office and OAuth 2.0 client-credentials authorization server."""
 
-import logging
-
 from flask import Flask, redirect, url_for
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -15,6 +13,7 @@ from . import (
     errors,
     health,
     inputs,
+    logs,
     machine,
     notifications,
     oauth,
@@ -23,7 +22,7 @@ from . import (
     templating,
     throttle,
 )
-from .config import INSTANCE_PATH, load_config
+from .config import INSTANCE_PATH, load_config, require_issuer
 from .dispatch import PathDispatcher
 from .extensions import csrf, db, login_manager, mail, migrate
 from .services import audit
@@ -40,14 +39,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     """
     app = new_app(static_folder="static", template_folder="templates")
     load_config(app, test_config)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    require_issuer(app)
+    logs.configure()  # one line per record, no user value can forge one (oauthsrv.logs)
     init_backoffice(app)
     audit.init_app(app)
     machine_app = create_machine_app(app)
     app.extensions[MACHINE_APP] = machine_app
-    app.wsgi_app = PathDispatcher(app.wsgi_app, machine_app)
+    app.wsgi_app = security.StrictTransport(PathDispatcher(app.wsgi_app, machine_app))
     security.trust_proxies(app)  # around the dispatcher: both apps see the client's address
     return app
 

@@ -6,14 +6,20 @@ a 500) or text with a NUL byte (PostgreSQL cannot store or compare it, a 500).
 - Integers in query strings (`?page=`, `?organization=`) go through `query_int`: ASCII digits
   in the id range, else None, and the caller ignores the value as for any bad one (`²` passes
   `str.isdigit()` but not `int()`).
-- Every back-office form derives from `Form`: a NUL byte in any field is that field's error,
-  found before the form's own validators (which may query the database) run.
+- Every back-office form derives from `Form`: it reads the HTML form fields only (never a JSON
+  body, which Flask-WTF would otherwise take, nested or of any type), and a NUL byte in any
+  field is that field's error, found before the form's own validators (which may query the
+  database) run. An id typed into a form is an `IdField`.
 - Text filters match with `contains`: a needle with a NUL byte matches nothing.
 """
 
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from sqlalchemy import false, func
 from werkzeug.routing import IntegerConverter
+from wtforms import IntegerField
+from wtforms.validators import NumberRange
 
 # The largest value of the id columns (INTEGER: 32-bit signed on PostgreSQL).
 MAX_ID = 2**31 - 1
@@ -46,7 +52,14 @@ def has_nul(values) -> bool:
 
 
 class Form(FlaskForm):
-    """Base of every back-office form: a NUL byte in any field is an error on that field."""
+    """Base of every back-office form: HTML form fields only; a NUL byte in any field is an
+    error on that field."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if formdata is _Auto:
+                return request.form if request.method in ("POST", "PUT", "PATCH") else None
+            return formdata
 
     def validate(self, extra_validators=None) -> bool:
         tainted = [field for field in self if has_nul(field.raw_data)]
@@ -55,6 +68,14 @@ class Form(FlaskForm):
         for field in tainted:
             field.errors = [NUL_ERROR]
         return False
+
+
+class IdField(IntegerField):
+    """A number typed into a form that must be an id (`SwitchOrganizationForm`)."""
+
+    def __init__(self, label=None, validators=(), **kwargs):
+        in_range = NumberRange(1, MAX_ID, message="Not a valid id.")
+        super().__init__(label, [*validators, in_range], **kwargs)
 
 
 def contains(column, needle: str):

@@ -19,6 +19,8 @@ from oauthsrv.services import accounts, applications
 from oauthsrv.services import clock as clock_module
 
 TEST_PASSWORD = "correct-horse-battery"
+# The issuer of the apps under test: the test client's URL root (a live server sets its own).
+ISSUER = "http://localhost"
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +54,7 @@ def base_config(uri: str, **overrides) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "MAIL_SERVER": "",
+        "OAUTH_ISSUER": ISSUER,
         # Tests change key files behind the app's back and expect the very next request to see it.
         "OAUTH_KEYS_RECHECK_SECONDS": 0,
         # Audit events are written after each response that recorded one: no timer outlives
@@ -286,7 +289,9 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(app):
+    """The app served; its issuer is the URL clients reach it at (production's OAUTH_ISSUER)."""
     with LiveServer(app) as server:
+        app.config["OAUTH_ISSUER"] = server.url
         yield server
 
 

@@ -1,6 +1,7 @@
 """Inputs that must never reach a 500: the rows of the hardening table, on both databases."""
 
 import pytest
+import requests
 
 from tests.conftest import TEST_PASSWORD
 
@@ -114,6 +115,20 @@ def test_a_next_with_crlf_after_a_good_login_goes_to_the_default_page(client, ma
     make_user(email="ann@example.com")
     response = client.post(
         "/admin/login?next=/%0d%0aX:1", data={"email": "ann@example.com", "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/profile"
+    assert "X" not in response.headers
+
+
+def test_a_next_with_crlf_is_dropped_when_served(live_server, make_user):
+    """Over real HTTP too: no header is forged and the server answers the redirect."""
+    make_user(email="ann@example.com")
+    response = requests.post(
+        live_server.url + "/admin/login?next=/%0d%0aX:1",
+        data={"email": "ann@example.com", "password": TEST_PASSWORD},
+        allow_redirects=False,
+        timeout=10,
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/admin/profile"

@@ -1,7 +1,7 @@
-from wtforms import EmailField, IntegerField, PasswordField
+from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
-from ..inputs import Form
+from ..inputs import Form, IdField
 
 
 class LoginForm(Form):
@@ -10,7 +10,7 @@ class LoginForm(Form):
 
 
 class SwitchOrganizationForm(Form):
-    organization_id = IntegerField("Organization", validators=[DataRequired()])
+    organization_id = IdField("Organization", validators=[DataRequired()])
 
 
 class ConfirmForm(Form):

@@ -8,7 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from ..inputs import contains
 from ..models import CustomerUser, OAuthApplication, Organization, User, user_organizations
-from . import ValidationError, audit
+from . import ValidationError, audit, sessions
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,32 @@ def get_organization(organization_id: int) -> Organization | None:
 def all_organizations() -> list[Organization]:
     """Every organization, by name."""
     return list(db.session.scalars(select(Organization).order_by(Organization.name)))
+
+
+def organizations_with_counts(ids: tuple[int, ...] | None) -> list[tuple[Organization, int, int]]:
+    """Organizations (these ids; None: all) by name, with their member and application counts."""
+    members = (
+        select(func.count())
+        .where(user_organizations.c.organization_id == Organization.id)
+        .scalar_subquery()
+    )
+    apps = (
+        select(func.count())
+        .where(OAuthApplication.organization_id == Organization.id)
+        .scalar_subquery()
+    )
+    query = select(Organization, members, apps).order_by(func.lower(Organization.name))
+    if ids is not None:
+        query = query.where(Organization.id.in_(ids))
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def add_member(user: User, organization: Organization) -> None:
+    """Make the user a member of the organization (nothing if they are one already)."""
+    if not user.belongs_to(organization.id):
+        user.organizations.append(organization)
+        db.session.commit()
+        log.info("user %s added to organization %s", user.email, organization.name)
 
 
 def get_user(user_id: int) -> User | None:
@@ -259,10 +285,12 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def set_user_active(user: User, is_active: bool) -> None:
-    """Activate or deactivate a user; deactivation revokes the tokens of their applications."""
+    """Activate or deactivate a user; deactivation revokes the tokens of their applications and
+    ends their login sessions (reactivating revives neither)."""
     user.is_active = is_active
     if not is_active:
         _revoke_tokens_of(OAuthApplication.owner_user_id == user.id)
+        sessions.end_all(user)
     db.session.commit()
     if not is_active:
         first = user.organizations[0].id if user.organizations else None
@@ -271,9 +299,14 @@ def set_user_active(user: User, is_active: bool) -> None:
 
 
 def set_password(user: User, password: str) -> None:
-    """Give a user a new password (the rules checked); the one home for any password change."""
+    """Give a user a new password (the rules checked); the one home for any password change.
+
+    Every login session of the user ends (at its next request, on every host): whoever knew the
+    old password may have logged in with it.
+    """
     check_password_rules(password)
     user.password_hash = generate_password_hash(password)
+    sessions.end_all(user)
     db.session.commit()
     log.info("user %s: password changed", user.email)
 

@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -12,9 +13,9 @@ from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..models import CustomerUser, OAuthApplication, Organization, User
-from ..models.oauth import BACKEND, FRONTEND
+from ..models.oauth import BACKEND, CLIENT_SECRET, FRONTEND, PRIVATE_KEY_JWT
 from ..signals import application_created, secret_regenerated
-from . import ValidationError, audit, clock
+from . import ValidationError, audit, client_keys, clock
 from .scopes import scopes_for
 
 log = logging.getLogger(__name__)
@@ -156,6 +157,60 @@ def _check_name_free(application: OAuthApplication, name: str) -> None:
         )
 
 
+CLIENT_AUTH_METHODS = {CLIENT_SECRET: "Client secret", PRIVATE_KEY_JWT: "Private key JWT"}
+
+
+@dataclass(frozen=True)
+class ClientAuth:
+    """How an application authenticates: its client secret, or private_key_jwt with either
+    pasted public keys (PEM, JWK or JWKS) or a JWKS URL."""
+
+    method: str = CLIENT_SECRET
+    public_keys: str | None = None
+    jwks_url: str | None = None
+
+
+def clean_client_auth(auth: ClientAuth) -> tuple[str, str | None, str | None]:
+    """(method, JWKS document, JWKS URL) to store, after the rules; else a ValidationError."""
+    if auth.method == CLIENT_SECRET:
+        return CLIENT_SECRET, None, None
+    if auth.method != PRIVATE_KEY_JWT:
+        raise ValidationError("Choose Client secret or Private key JWT.", "client_auth_method")
+    has_keys = bool((auth.public_keys or "").strip())
+    if has_keys == bool((auth.jwks_url or "").strip()):
+        raise ValidationError("Give either a public key or a JWKS URL.", field="public_keys")
+    if has_keys:
+        return PRIVATE_KEY_JWT, client_keys.normalize_public_keys(auth.public_keys), None
+    return PRIVATE_KEY_JWT, None, client_keys.clean_jwks_url(auth.jwks_url)
+
+
+def _apply_client_auth(application: OAuthApplication, auth: ClientAuth) -> bool:
+    """Set the cleaned client authentication; whether anything changed."""
+    method, jwks, url = clean_client_auth(auth)
+    before = (application.client_auth_method, application.client_jwks, application.jwks_url)
+    application.client_auth_method = method
+    application.client_jwks = jwks
+    application.jwks_url = url
+    return before != (method, jwks, url)
+
+
+def set_client_auth(application: OAuthApplication, auth: ClientAuth, *, actor: str) -> None:
+    """Switch between the client secret and private_key_jwt, or change the registered keys.
+
+    On private_key_jwt the secret is refused (and kept: switching back makes it work again);
+    on the secret, assertions are refused. Tokens already issued stay valid.
+    """
+    if _apply_client_auth(application, auth):
+        db.session.commit()
+        log.info(
+            "%s set the client authentication of application %s to %s%s",
+            actor,
+            application.client_id,
+            application.client_auth_method,
+            " (JWKS URL)" if application.jwks_url else "",
+        )
+
+
 def create_application(
     owner: User | CustomerUser,
     organization: Organization,
@@ -164,6 +219,7 @@ def create_application(
     created_by: str,
     is_active: bool = True,
     scopes: list[str] | None = None,
+    client_auth: ClientAuth | None = None,
 ) -> tuple[OAuthApplication, str]:
     """Create an application and return it with its client secret, the only time it exists."""
     kind = FRONTEND if isinstance(owner, CustomerUser) else BACKEND
@@ -178,6 +234,7 @@ def create_application(
         client_id=generate_client_id(),
     )
     _check_name_free(application, application.name)
+    _apply_client_auth(application, client_auth or ClientAuth())
     secret = generate_client_secret()
     application.client_secret_hash = hash_client_secret(secret)
     db.session.add(application)
@@ -205,11 +262,14 @@ def update_application(
     name: str,
     is_active: bool,
     scopes: list[str] | None,
+    client_auth: ClientAuth | None = None,
 ) -> None:
-    """Change an application's name, status and allowed scopes."""
+    """Change an application's name, status, allowed scopes and (if given) authentication."""
     name = clean_name(name)
     _check_name_free(application, name)
     new_scopes = clean_scopes(application.kind, scopes)
+    if client_auth is not None:
+        _apply_client_auth(application, client_auth)
     # Narrowing the scopes or deactivating must not leave older, wider tokens working.
     if not set(application.scope_list) <= set(new_scopes.split()) or (
         application.is_active and not is_active

@@ -27,6 +27,7 @@ from flask import Flask, after_this_request, current_app, g, has_request_context
 from sqlalchemy import and_, case, delete, func, insert, or_, select
 
 from ..extensions import db
+from ..inputs import contains
 from ..models import AuditEvent, CustomerUser, OAuthApplication, User
 from ..models.base import utcnow
 from .application_grid import GridPage
@@ -307,8 +308,7 @@ class AuditQuery:
         if self.client_id:
             conditions.append(AuditEvent.client_id == self.client_id)
         if self.owner:
-            needle = self.owner.lower()
-            conditions.append(func.lower(AuditEvent.owner).contains(needle, autoescape=True))
+            conditions.append(contains(AuditEvent.owner, self.owner))
         if self.ip:
             conditions.append(AuditEvent.ip == self.ip)
         if self.since:
@@ -319,7 +319,10 @@ class AuditQuery:
 
 
 def _text(value: str | None) -> str:
-    return (value or "").strip()[:MAX_TEXT_FILTER]
+    """A text filter; one with a NUL byte (no stored text holds one, PostgreSQL refuses it)
+    filters nothing."""
+    value = (value or "").strip()[:MAX_TEXT_FILTER]
+    return "" if "\x00" in value else value
 
 
 def _parse_time(value: str | None) -> datetime | None:

@@ -26,6 +26,8 @@ from flask import current_app
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
+from ..config import starting_a_server
+
 log = logging.getLogger(__name__)
 
 
@@ -34,6 +36,9 @@ class KeysError(RuntimeError):
 
 
 ALGORITHM = "RS256"
+# NIST SP 800-57 and RFC 7518 §3.3: RS256 keys of at least 2048 bits. A shorter key (one made by
+# hand, or from an old system) is refused like a corrupt one: no token is signed or accepted.
+MIN_RSA_BITS = 2048
 # Retired keys stay published this long after the last token they signed expires (clock skew).
 RETIRE_MARGIN_SECONDS = 60
 
@@ -195,7 +200,7 @@ def _published(entry: dict) -> PublishedKey | None:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     public_key = serialization.load_pem_public_key(entry["public_key"].encode())
-    if not isinstance(public_key, rsa.RSAPublicKey):
+    if not isinstance(public_key, rsa.RSAPublicKey) or public_key.key_size < MIN_RSA_BITS:
         return None
     return PublishedKey(key_id(public_key), public_key, float(entry["retire_at"]))
 
@@ -332,6 +337,15 @@ def _read_key_pair(private_path: Path, public_path: Path, retry: bool = True) ->
     ):
         log.error("OAuth signing keys unavailable: %s is not an RSA key pair", private_path)
         return None
+    if public_key.key_size < MIN_RSA_BITS:
+        log.error(
+            "OAuth signing keys unavailable: %s is an RSA-%d key, at least %d bits are required "
+            "(`flask --app wsgi oauth keys generate --force` makes an RSA-2048 pair)",
+            private_path,
+            public_key.key_size,
+            MIN_RSA_BITS,
+        )
+        return None
     if private_key.public_key().public_numbers() != public_key.public_numbers():
         # `generate`/`rotate` replace the two files one after the other: read again once.
         if retry:
@@ -346,21 +360,13 @@ def _read_key_pair(private_path: Path, public_path: Path, retry: bool = True) ->
     return SigningKey(private_key, public_key, key_id(public_key))
 
 
-def _starting_a_server() -> bool:
-    """A WSGI server (no Click context) or `flask run`; not `flask --help`, `oauth keys …`."""
-    import click  # Flask's own dependency, already imported by Flask
-
-    context = click.get_current_context(silent=True)
-    return context is None or context.command.name == "run"
-
-
 def report_keys_at_start(app) -> None:
     """Say at start, as the first thing logged, when tokens cannot be signed.
 
     Otherwise the first ERROR would come only when a page or a client first needs the keys.
     Other commands stay quiet: `make run` upgrades the database before it generates the keys.
     """
-    if not _starting_a_server():
+    if not starting_a_server():
         return
     with app.app_context():
         if load_signing_key() is None:  # _read_key_pair has logged why
