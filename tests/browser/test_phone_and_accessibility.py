@@ -194,6 +194,9 @@ def test_my_user_top_bar_and_every_dialog(sized_page, size, world):
         ("template-edit", "/admin/system/notifications/templates/backend_application_created/en"),
         ("customer-user-edit", "/admin/customer-users/{customer}/edit"),
         ("not-found", "/admin/no-such-page"),
+        ("all-applications", "/admin/oauth-applications"),
+        ("organizations", "/admin/organizations"),
+        ("audit", "/admin/audit"),
     ],
 )
 def test_admin_pages(sized_page, size, world, name, path):
@@ -227,7 +230,14 @@ def test_an_expired_session_says_so_and_comes_back(sized_page, size, world):
 
 
 @pytest.mark.parametrize(
-    "path", ["/admin/users", "/admin/customer-users", "/admin/system/notifications"]
+    "path",
+    [
+        "/admin/users",
+        "/admin/customer-users",
+        "/admin/system/notifications",
+        "/admin/organizations",
+        "/admin/audit",
+    ],
 )
 def test_lists_become_cards_on_a_phone(sized_page, size, world, path):
     # Every value readable without scrolling sideways, each under its column's name.
