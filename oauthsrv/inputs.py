@@ -20,7 +20,7 @@ import io
 
 from flask import request
 from flask_wtf import FlaskForm
-from flask_wtf.form import _Auto
+from flask_wtf.form import _Auto, _is_submitted
 from sqlalchemy import false, func
 from werkzeug.routing import IntegerConverter
 from wtforms import IntegerField
@@ -62,8 +62,9 @@ class Form(FlaskForm):
 
     class Meta(FlaskForm.Meta):
         def wrap_formdata(self, form, formdata):
+            # Flask-WTF's, without its JSON branch (and no file fields: we have none).
             if formdata is _Auto:
-                return request.form if request.method in ("POST", "PUT", "PATCH") else None
+                return (request.form or None) if _is_submitted() else None
             return formdata
 
     def validate(self, extra_validators=None) -> bool:

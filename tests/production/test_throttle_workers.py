@@ -1,12 +1,16 @@
 """Throttling across the workers of one host without Redis: `gunicorn -w 2` holds the
 documented limits (10 wrong secrets per client id and IP, 5 failed logins per account), not
-twice them. The counters are the host's file (THROTTLE_FILE)."""
+twice them. The counters are the host's file (THROTTLE_FILE). The same gunicorn also shows a
+chunked body over 64 KiB answered 413 (tests/test_chunked_bodies.py: the dev server)."""
 
 import re
 
 import pytest
 import requests
+from credentials import basic
 from production_helpers import PASSWORD, create_app_for, create_user, make_env, token
+
+from tests.test_chunked_bodies import chunked_request
 
 pytestmark = pytest.mark.slow
 
@@ -57,3 +61,15 @@ def answering_pids(server, request_line: str) -> set[str]:
     """The workers that answered these requests (the access log ends with the worker's pid)."""
     lines = [line for line in server.log_text().splitlines() if f'"{request_line} ' in line]
     return {line.rsplit(" ", 1)[1] for line in lines}
+
+
+def test_a_chunked_body_over_64_kib_is_413_under_gunicorn(server):
+    """gunicorn dechunks (wsgi.input_terminated): the body is measured, never cut at 64 KiB."""
+    body = b"grant_type=client_credentials&padding=" + b"x" * 2_000_000
+    auth = basic(server.app["client_id"], server.app["client_secret"])
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **auth}
+    response, text = chunked_request(server.url, "POST", "/oauth2-token", body, headers)
+    assert response.status == 413
+    assert '"error":"invalid_request"' in text
+    small, text = chunked_request(server.url, "POST", "/oauth2-token", body[:29], headers)
+    assert small.status == 200, text
