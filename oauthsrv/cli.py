@@ -51,6 +51,24 @@ def orgs_create(name, is_global):
     click.echo(f"Organization created: {organization.name}")
 
 
+@orgs_cli.command("deactivate")
+@click.argument("name")
+@fails_cleanly
+def orgs_deactivate(name):
+    """Deactivate an organization (its applications' tokens stop, for good)."""
+    accounts.set_organization_active(accounts.require_organization(name), False)
+    click.echo(f"Organization deactivated: {name}")
+
+
+@orgs_cli.command("activate")
+@click.argument("name")
+@fails_cleanly
+def orgs_activate(name):
+    """Activate an organization (tokens issued before it was deactivated stay revoked)."""
+    accounts.set_organization_active(accounts.require_organization(name), True)
+    click.echo(f"Organization activated: {name}")
+
+
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--password", required=True)
@@ -81,6 +99,17 @@ def users_activate(email):
     """Activate a user."""
     accounts.set_user_active(accounts.require_user(email), True)
     click.echo(f"User activated: {email}")
+
+
+@users_cli.command("set-password")
+@click.argument("email")
+@fails_cleanly
+def users_set_password(email):
+    """Set a user's password (asked for twice, not echoed); their login sessions end."""
+    user = accounts.require_user(email)
+    password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    accounts.set_password(user, password)
+    click.echo(f"Password changed: {user.email} (their sessions have ended)")
 
 
 @users_cli.command("remove-org")

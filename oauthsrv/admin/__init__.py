@@ -1,5 +1,7 @@
-"""Administration pages: the users list and a user's page with their OAuth applications."""
+"""Administration pages: users, organizations and the audit. All OAuth Applications is the
+applications section's own views under /admin/oauth-applications (applications/owners.py)."""
 
+from . import audit, organizations, users  # noqa: F401  (register their routes on bp)
 from .views import bp
 
 __all__ = ["bp"]

@@ -1,6 +1,5 @@
 """The Add and Edit dialogs. Only these fields are read: anything else posted is ignored."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -14,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..inputs import Form
 from ..services.applications import CLIENT_AUTH_METHODS, MAX_NAME_LENGTH, OVERLAPS
 
 
@@ -33,7 +33,7 @@ def check_scopes(field) -> None:
         raise ValidationError("Choose among the scopes offered.")
 
 
-class NewApplicationForm(FlaskForm):
+class NewApplicationForm(Form):
     # Removed by the view when there is nothing to choose, so a posted value is then ignored.
     organization_id = SelectField("Organization", coerce=int, validate_choice=False)
     # Trimming, length and uniqueness are the service's rules; its errors land on this field.
@@ -56,7 +56,7 @@ class NewApplicationForm(FlaskForm):
         check_scopes(field)
 
 
-class EditApplicationForm(FlaskForm):
+class EditApplicationForm(Form):
     name = StringField("Application Name", render_kw={"maxlength": MAX_NAME_LENGTH})
     is_active = BooleanField("Active")
     scopes = MultiCheckboxField("Allowed Scopes", validate_choice=False)
@@ -74,7 +74,7 @@ class EditApplicationForm(FlaskForm):
         check_scopes(field)
 
 
-class RegenerateSecretForm(FlaskForm):
+class RegenerateSecretForm(Form):
     """When the current secret stops: now (the default) or after one of the overlaps."""
 
     keep_old = RadioField(

@@ -18,14 +18,19 @@ from ..auth.decorators import require_admin
 from ..auth.session import current_organization
 from ..models import CustomerUser, OAuthApplication, Organization, User
 from ..services import accounts
-from ..services.access import ApplicationScope, organizations_open_to
+from ..services.access import (
+    ApplicationScope,
+    administered_organization_ids,
+    administers_user,
+    organizations_open_to,
+)
 
 
 @dataclass
 class OwnerContext:
     """The owner of the applications shown, and what the acting user may do with them."""
 
-    owner: User | CustomerUser
+    owner: User | CustomerUser | None  # None: every owner (All OAuth Applications)
     kind_name: str
     url_values: dict
     # Organizations whose applications are listed; None: every application of the owner.
@@ -119,8 +124,9 @@ def resolve_user(user_id: int) -> OwnerContext:
     """Another back-office user's applications, managed by an administrator."""
     require_admin()
     user = accounts.get_user(user_id)
-    if user is None:
-        abort(404)
+    administered = administered_organization_ids(current_user, current_organization())
+    if user is None or not administers_user(administered, user):
+        abort(404)  # unknown, or in organizations this administrator does not manage
     choosable = [org for org in user.organizations if org.is_active]
     return OwnerContext(
         owner=user,
@@ -154,9 +160,32 @@ def resolve_customer_user(customer_user_id: int) -> OwnerContext:
     )
 
 
+def resolve_all() -> OwnerContext:
+    """Every application an administrator manages, whoever owns it (All OAuth Applications).
+
+    The organizations are services/access.py's administered ones: all of them while working in a
+    global-access organization. Nothing is added here (an application needs an owner).
+    """
+    require_admin()
+    administered = administered_organization_ids(current_user, current_organization())
+    visible = None
+    if administered is not None:
+        visible = [org for org in current_user.organizations if org.id in administered]
+    return OwnerContext(
+        owner=None,
+        kind_name="all",
+        url_values={"owner_kind": "all"},
+        visible_organizations=visible,
+        choosable_organizations=[],
+        default_organization=None,
+        page_template="admin/applications_list.html",
+    )
+
+
 OWNER_KINDS: list[OwnerKind] = [
     OwnerKind("me", "/profile/applications", (), resolve_me),
     OwnerKind("user", "/users/<int:user_id>/applications", ("user_id",), resolve_user),
+    OwnerKind("all", "/oauth-applications", (), resolve_all),
     OwnerKind(
         "customer_user",
         "/customer-users/<int:customer_user_id>/applications",

@@ -6,10 +6,11 @@ the section works without JavaScript. Every change is a POST (CSRF-checked by CS
 
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     make_response,
@@ -23,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..htmx import is_htmx
 from ..models import OAuthApplication
-from ..services import ValidationError, applications
+from ..services import ValidationError, applications, audit
 from ..services.application_grid import GridPage, GridQuery, list_applications
 from ..services.keys import keys_available
 from ..services.scopes import API_SCOPES
@@ -55,10 +56,17 @@ class Section:
     grid: GridPage
     organizations: list
     keys_available: bool
+    # All OAuth Applications: per application, tokens of the last 24 h and the last failure.
+    figures: dict = field(default_factory=dict)
 
     @property
     def shows_organization(self) -> bool:
         return len(self.organizations) > 1
+
+    @property
+    def shows_owner(self) -> bool:
+        """Every owner's applications (All OAuth Applications): Owner and Kind columns."""
+        return self.owner.owner is None
 
     def grid_url(self, **changes) -> str:
         """The grid's URL for the current query with `changes` (also a bookmarkable page)."""
@@ -72,8 +80,13 @@ def build_section(ctx: OwnerContext) -> Section:
     """Read the grid's filters from the URL and load the page of applications they select."""
     organizations = ctx.filter_organizations()
     query = GridQuery.from_args(request.args, {org.id for org in organizations})
-    grid = list_applications(ctx.owner_conditions(), query, current_app.config["APPS_PER_PAGE"])
-    return Section(ctx, query, grid, organizations, keys_available())
+    per_page = current_app.config["APPS_PER_PAGE"]
+    every_owner = ctx.owner is None
+    grid = list_applications(ctx.owner_conditions(), query, per_page, with_owner=every_owner)
+    section = Section(ctx, query, grid, organizations, keys_available())
+    if every_owner:
+        section.figures = audit.application_figures([row.id for row in grid.rows])
+    return section
 
 
 def render_owner_page(ctx: OwnerContext):
@@ -167,6 +180,8 @@ def new_dialog(ctx: OwnerContext, form: NewApplicationForm, status: int):
 
 def app_new(ctx: OwnerContext):
     """Add Application: the dialog, and after Create the credentials, shown this once."""
+    if ctx.owner is None:
+        abort(404)  # All OAuth Applications: an application is added from its owner's page
     if not keys_available():
         return keys_missing_dialog(ctx)
     form = new_application_form(ctx)

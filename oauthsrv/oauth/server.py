@@ -29,7 +29,7 @@ from flask import request as flask_request
 
 from .. import throttle
 from ..security import machine_response
-from ..services import client_state, token_minting, token_verification, tokens
+from ..services import audit, client_state, token_minting, token_verification, tokens
 from . import requests
 
 log = logging.getLogger("oauthsrv.oauth")
@@ -205,6 +205,7 @@ class OAuthServer(AuthorizationServer):
 
     def handle_error_response(self, request, error):
         g.oauth_outcome = error.error
+        g.oauth_status = error.status_code
         return error_response(error)
 
     def send_signal(self, name, *args, **kwargs):
@@ -219,10 +220,11 @@ def authenticate_uniformly(request: requests.ClientRequest) -> Client:
     """
     client_id, client_secret = request.credentials
     limits = refuse_while_throttled(client_id, request.remote_addr)
-    authenticated = client_state.authenticate_client(client_id, client_secret)
-    if authenticated is None:
+    state, failure, credential = client_state.check_client(client_id, client_secret)
+    if failure:
+        g.oauth_failure = (failure, state)  # for the audit (log_outcome), never the client
         count_failure(limits)
-    state, g.oauth_credential = authenticated
+    g.oauth_credential = credential
     return Client(state)
 
 
@@ -351,6 +353,21 @@ def log_outcome(endpoint: str, oauth_request, ip: str | None) -> None:
         ip,
         datetime.now(UTC).isoformat(timespec="seconds"),
     )
+    audit_outcome(endpoint, oauth_request, client_id)
+
+
+def audit_outcome(endpoint: str, oauth_request, client_id: str | None) -> None:
+    """The audit's event for this request, if it is one (written after the response)."""
+    failure = g.get("oauth_failure")
+    if g.get("oauth_outcome") == "issued":
+        audit.record(audit.TOKEN_ISSUED, **audit.application_fields(oauth_request.client.state))
+    elif failure is not None:
+        reason, state = failure
+        fields = audit.application_fields(state) if state is not None else {}
+        fields.setdefault("client_id", client_id)
+        audit.record(audit.AUTH_FAILED, audit.FAILURE, reason=reason, **fields)
+    elif g.get("oauth_status") == 429:
+        audit.record(audit.THROTTLED, audit.REFUSED, client_id=client_id, reason=endpoint)
 
 
 def current_server() -> OAuthServer:

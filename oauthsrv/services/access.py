@@ -68,6 +68,43 @@ def organizations_open_to_anywhere(user: User) -> list[Organization]:
     return organizations_open_to(user, global_access_organization(user))
 
 
+# -- the back-office: what an administrator administers ---------------------------------------
+
+
+def administered_organization_ids(
+    user: User, working_in: Organization | None
+) -> tuple[int, ...] | None:
+    """The organizations whose users, applications and audit an administrator manages.
+
+    Working in a global-access organization they belong to: every organization (None), active
+    or not. Otherwise their own organizations, active or not (so they can reactivate one).
+    The administration pages (oauthsrv/admin/) show nothing else and answer 404 for the rest.
+    """
+    if (
+        working_in is not None
+        and grants_global_access(working_in)
+        and user.belongs_to(working_in.id)
+    ):
+        return None
+    return tuple(org.id for org in user.organizations)
+
+
+def administers_user(organization_ids: tuple[int, ...] | None, user: User) -> bool:
+    """Whether an administrator managing these organizations (None: all) manages the user."""
+    return organization_ids is None or any(org.id in organization_ids for org in user.organizations)
+
+
+def administered_users_clause(organization_ids: tuple[int, ...] | None):
+    """SQL: the user is a member of one of these organizations (None: any user)."""
+    if organization_ids is None:
+        return User.id.is_not(None)
+    return User.id.in_(
+        select(user_organizations.c.user_id).where(
+            user_organizations.c.organization_id.in_(organization_ids)
+        )
+    )
+
+
 # -- the back-office: an owner's applications -------------------------------------------------
 
 
@@ -75,11 +112,12 @@ def organizations_open_to_anywhere(user: User) -> list[Organization]:
 class ApplicationScope:
     """The applications one owner context may list and change.
 
+    `owner`: None for an administrator's All OAuth Applications (every owner, both kinds).
     `organization_ids`: the organizations whose applications are in scope; None: every
-    application of the owner.
+    application of the owner (of everyone, without an owner).
     """
 
-    owner: User | CustomerUser
+    owner: User | CustomerUser | None
     organization_ids: tuple[int, ...] | None
 
     @property
@@ -88,12 +126,14 @@ class ApplicationScope:
 
     def conditions(self) -> list:
         """SQL conditions selecting exactly the applications in scope."""
-        column = (
-            OAuthApplication.owner_customer_user_id
-            if self.kind == FRONTEND
-            else OAuthApplication.owner_user_id
-        )
-        conditions = [column == self.owner.id]
+        conditions = []
+        if self.owner is not None:
+            column = (
+                OAuthApplication.owner_customer_user_id
+                if self.kind == FRONTEND
+                else OAuthApplication.owner_user_id
+            )
+            conditions.append(column == self.owner.id)
         if self.organization_ids is not None:
             conditions.append(OAuthApplication.organization_id.in_(self.organization_ids))
         return conditions

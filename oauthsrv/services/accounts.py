@@ -2,23 +2,31 @@
 
 import logging
 
-from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import CustomerUser, OAuthApplication, Organization, User
-from . import ValidationError
+from ..inputs import contains
+from ..models import CustomerUser, OAuthApplication, Organization, User, user_organizations
+from . import ValidationError, audit, sessions
 
 log = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 8
-# Checked against when the email is unknown, so both failures take the same time.
-_DUMMY_HASH = generate_password_hash("timing-equaliser")
+# Checked against when the email is unknown, so both failures take the same time. Written out
+# rather than computed at import (one scrypt, ~0.1 s of every start, CLI included);
+# tests/test_auth.py checks it uses the same method and cost as generate_password_hash today.
+DUMMY_HASH = (
+    "scrypt:32768:8:1$TbdWGIcGX6au6Dke$97b982e8d26e8fa3af08ad9e1bda6fa2d25966a51f0a21f384973a4201"
+    "e6464154962085eb43e4f5b3faeb081a34f78fd2a1e3cea61c120c17b29458e6d863d9"
+)
 
 
 def normalize_email(email: str) -> str:
     """Validate an email's syntax and return it lower-cased; raise ValidationError otherwise."""
+    # Imported here: only the commands and requests that take an email address need it.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
@@ -52,6 +60,56 @@ def create_organization(name: str, is_global_access: bool = False) -> Organizati
     return organization
 
 
+def update_organization(organization: Organization, name: str, is_global_access: bool) -> None:
+    """Rename an organization and set its global-access flag.
+
+    Taking global access away stops, for good, the tokens its members' applications held in
+    organizations they are not members of (as deactivating it does).
+    """
+    name = name.strip()
+    if not name or len(name) > 255:
+        raise ValidationError("Organization name must be 1 to 255 characters.", field="name")
+    existing = find_organization(name)
+    if existing is not None and existing.id != organization.id:
+        raise ValidationError(f"Organization already exists: {name}", field="name")
+    if organization.is_global_access and not is_global_access:
+        _revoke_global_access_tokens(organization)
+    organization.name, organization.is_global_access = name, is_global_access
+    db.session.commit()
+    log.info("organization edited: %s (global access: %s)", name, is_global_access)
+
+
+def set_organization_active(organization: Organization, is_active: bool) -> None:
+    """Activate or deactivate an organization.
+
+    Deactivation stops its applications' tokens at once and for good: their generation is
+    bumped, so reactivating the organization does not revive a token issued before (the token
+    check reads the generation in its one query, services/client_state.py). Members' tokens
+    that lived on its global access stop for good too.
+    """
+    if organization.is_active and not is_active:
+        _revoke_tokens_of(OAuthApplication.organization_id == organization.id)
+        if organization.is_global_access:
+            _revoke_global_access_tokens(organization)
+    organization.is_active = is_active
+    db.session.commit()
+    if not is_active:
+        audit.record(audit.ORGANIZATION_DEACTIVATED, organization_id=organization.id)
+    log.info("organization %s: %s", "activated" if is_active else "deactivated", organization.name)
+
+
+def _revoke_global_access_tokens(organization: Organization) -> None:
+    """Revoke tokens of members' applications in organizations they are not members of."""
+    members = select(user_organizations.c.user_id).where(
+        user_organizations.c.organization_id == organization.id
+    )
+    is_member_there = exists().where(
+        user_organizations.c.user_id == OAuthApplication.owner_user_id,
+        user_organizations.c.organization_id == OAuthApplication.organization_id,
+    )
+    _revoke_tokens_of(OAuthApplication.owner_user_id.in_(members), ~is_member_there)
+
+
 def get_organization(organization_id: int) -> Organization | None:
     """The organization with this id, if any."""
     return db.session.get(Organization, organization_id)
@@ -60,6 +118,32 @@ def get_organization(organization_id: int) -> Organization | None:
 def all_organizations() -> list[Organization]:
     """Every organization, by name."""
     return list(db.session.scalars(select(Organization).order_by(Organization.name)))
+
+
+def organizations_with_counts(ids: tuple[int, ...] | None) -> list[tuple[Organization, int, int]]:
+    """Organizations (these ids; None: all) by name, with their member and application counts."""
+    members = (
+        select(func.count())
+        .where(user_organizations.c.organization_id == Organization.id)
+        .scalar_subquery()
+    )
+    apps = (
+        select(func.count())
+        .where(OAuthApplication.organization_id == Organization.id)
+        .scalar_subquery()
+    )
+    query = select(Organization, members, apps).order_by(func.lower(Organization.name))
+    if ids is not None:
+        query = query.where(Organization.id.in_(ids))
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def add_member(user: User, organization: Organization) -> None:
+    """Make the user a member of the organization (nothing if they are one already)."""
+    if not user.belongs_to(organization.id):
+        user.organizations.append(organization)
+        db.session.commit()
+        log.info("user %s added to organization %s", user.email, organization.name)
 
 
 def get_user(user_id: int) -> User | None:
@@ -148,28 +232,81 @@ def _get_or_add_organization(name: str) -> Organization:
     return organization
 
 
+def update_user(
+    user: User,
+    *,
+    email: str,
+    name: str,
+    organizations: list[Organization],
+    is_admin: bool,
+    locale: str,
+) -> None:
+    """Change a user's details and organizations.
+
+    Leaving an organization revokes the user's tokens issued for it (as
+    remove_user_from_organization does); leaving a global-access one also those of
+    applications in organizations the user is no longer a member of.
+    """
+    email = normalize_email(email)
+    if not name.strip():
+        raise ValidationError("Name is required.", field="name")
+    if not organizations:
+        raise ValidationError("A user needs at least one organization.", field="organizations")
+    existing = find_user(email)
+    if existing is not None and existing.id != user.id:
+        raise ValidationError(f"A user with email {email} already exists.", field="email")
+    kept = {org.id for org in organizations}
+    left = [org for org in user.organizations if org.id not in kept]
+    user.email, user.name, user.is_admin, user.locale = email, name.strip(), is_admin, locale
+    user.organizations = sorted(organizations, key=lambda org: org.name)
+    if user.last_organization_id not in kept:
+        user.last_organization_id = None
+    if left:
+        _revoke_tokens_of(
+            OAuthApplication.owner_user_id == user.id,
+            OAuthApplication.organization_id.in_([org.id for org in left]),
+        )
+    if any(org.is_global_access for org in left):
+        _revoke_tokens_of(
+            OAuthApplication.owner_user_id == user.id,
+            OAuthApplication.organization_id.not_in(kept),
+        )
+    db.session.commit()
+    log.info("user edited: %s (admin: %s)", email, is_admin)
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, else None (same work for unknown emails)."""
     user = find_user(email or "")
-    password_hash = user.password_hash if user else _DUMMY_HASH
+    password_hash = user.password_hash if user else DUMMY_HASH
     if check_password_hash(password_hash, password or "") and user and user.is_active:
         return user
     return None
 
 
 def set_user_active(user: User, is_active: bool) -> None:
-    """Activate or deactivate a user; deactivation revokes the tokens of their applications."""
+    """Activate or deactivate a user; deactivation revokes the tokens of their applications and
+    ends their login sessions (reactivating revives neither)."""
     user.is_active = is_active
     if not is_active:
         _revoke_tokens_of(OAuthApplication.owner_user_id == user.id)
+        sessions.end_all(user)
     db.session.commit()
+    if not is_active:
+        first = user.organizations[0].id if user.organizations else None
+        audit.record(audit.USER_DEACTIVATED, owner=user.email, organization_id=first)
     log.info("user %s: %s", "activated" if is_active else "deactivated", user.email)
 
 
 def set_password(user: User, password: str) -> None:
-    """Give a user a new password (the rules checked); the one home for any password change."""
+    """Give a user a new password (the rules checked); the one home for any password change.
+
+    Every login session of the user ends (at its next request, on every host): whoever knew the
+    old password may have logged in with it.
+    """
     check_password_rules(password)
     user.password_hash = generate_password_hash(password)
+    sessions.end_all(user)
     db.session.commit()
     log.info("user %s: password changed", user.email)
 
@@ -258,10 +395,9 @@ def customer_users_query(search: str = "", organization_id: int | None = None, s
     """Customer users matching a name/email substring, an organization and a status."""
     query = select(CustomerUser).order_by(CustomerUser.name, CustomerUser.id)
     if search:
-        pattern = f"%{search.strip().lower()}%"
+        needle = search.strip()
         query = query.where(
-            func.lower(CustomerUser.name).like(pattern)
-            | func.lower(CustomerUser.email).like(pattern)
+            contains(CustomerUser.name, needle) | contains(CustomerUser.email, needle)
         )
     if organization_id:
         query = query.where(CustomerUser.organization_id == organization_id)

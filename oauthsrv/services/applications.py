@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models import CustomerUser, OAuthApplication, Organization, User
 from ..models.oauth import BACKEND, CLIENT_SECRET, FRONTEND, PRIVATE_KEY_JWT
 from ..signals import application_created, secret_regenerated
-from . import ValidationError, client_keys, clock
+from . import ValidationError, audit, client_keys, clock
 from .scopes import scopes_for
 
 log = logging.getLogger(__name__)
@@ -242,7 +242,9 @@ def create_application(
     application_created.send(
         current_app._get_current_object(), application=application, created_by=created_by
     )
+    fields = audit.application_fields(application)
     db.session.commit()
+    audit.record(audit.APP_CREATED, actor=created_by, **fields)
     log.info(
         "%s created application %s (%s) for %s",
         created_by,
@@ -277,6 +279,7 @@ def update_application(
     application.is_active = is_active
     application.scopes = new_scopes
     db.session.commit()
+    audit.record(audit.APP_EDITED, actor=actor, **audit.application_fields(application))
     log.info("%s edited application %s", actor, application.client_id)
 
 
@@ -286,6 +289,8 @@ def set_application_active(application: OAuthApplication, is_active: bool, *, ac
         application.generation += 1
     application.is_active = is_active
     db.session.commit()
+    event = audit.APP_ACTIVATED if is_active else audit.APP_DEACTIVATED
+    audit.record(event, actor=actor, **audit.application_fields(application))
     verb = "activated" if is_active else "deactivated"
     log.info("%s %s application %s", actor, verb, application.client_id)
 
@@ -334,6 +339,7 @@ def regenerate_secret(
         previous_valid_until=application.previous_secret_expires_at,
     )
     db.session.commit()
+    audit.record(audit.SECRET_REGENERATED, actor=actor, **audit.application_fields(application))
     until = application.previous_secret_expires_at
     log.info(
         "%s regenerated the secret of application %s; previous secret %s",
@@ -369,6 +375,8 @@ def revoke_previous_secret(application: OAuthApplication, *, actor: str) -> bool
 def delete_application(application: OAuthApplication, *, actor: str) -> None:
     """Delete an application; its tokens fail because it no longer exists."""
     client_id = application.client_id
+    fields = audit.application_fields(application)
     db.session.delete(application)
     db.session.commit()
+    audit.record(audit.APP_DELETED, actor=actor, **fields)
     log.info("%s deleted application %s", actor, client_id)

@@ -26,6 +26,7 @@ from ..models.oauth import BACKEND, CLIENT_SECRET
 from . import hot_reads
 from .access import ActingOwner, ActingUser, OrganizationView, has_global_access_clause
 from .applications import matching_secret
+from .audit import INACTIVE, UNKNOWN_CLIENT, WRONG_SECRET
 
 # Client ids are token_urlsafe(24); anything else cannot exist and is never sent to the database.
 CLIENT_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -200,8 +201,25 @@ def authenticate_client(
     application or owner: the same answer after the same work (one query, one keyed hash, two
     constant-time comparisons), so nothing can be enumerated.
     """
+    state, failure, credential = check_client(client_id, client_secret)
+    return None if failure else (state, credential)
+
+
+def check_client(
+    client_id: str | None, client_secret: str | None
+) -> tuple[ClientState | None, str | None, str | None]:
+    """The state these credentials load, why they fail (None when they succeed) and which
+    secret matched (None when they fail).
+
+    The same work whatever the reason; the reason is for the audit only (services/audit.py),
+    never for the client.
+    """
     state = load_client_state(client_id or "")
     credential = matching_secret(state, client_secret or "")
-    if credential is None or not state.is_current or state.client_auth_method != CLIENT_SECRET:
-        return None
-    return state, credential
+    if state is None:
+        return None, UNKNOWN_CLIENT, None
+    if credential is None or state.client_auth_method != CLIENT_SECRET:
+        return state, WRONG_SECRET, None
+    if not state.is_current:
+        return state, INACTIVE, None
+    return state, None, credential

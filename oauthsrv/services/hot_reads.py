@@ -16,7 +16,9 @@ TypeEngine.dialect_impl and result_processor, Compiled.positiontup).
 SQLAlchemy's own path is kept wherever it is the safer choice: when anything listens to the
 engine's cursor events (tracing, query counting), and for SQLite in memory (a second connection
 would be another database). A read that finds its connection dropped by the server is retried
-once on a new one.
+once on a new one. Driver errors leave here as SQLAlchemy's own exception classes (an
+OperationalError for a server that is down or a SQLite file that is locked), as the same read
+through SQLAlchemy would raise them, so callers and error handlers see one set of classes.
 """
 
 import logging
@@ -27,6 +29,7 @@ from collections import namedtuple
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 log = logging.getLogger(__name__)
@@ -121,7 +124,11 @@ class _Shelf:
 
     def open(self):
         """A new connection from the engine (its connect events run), detached from the pool."""
-        proxied = self.engine_ref().raw_connection()
+        engine = self.engine_ref()
+        try:
+            proxied = engine.raw_connection()
+        except engine.dialect.loaded_dbapi.Error as error:  # raw_connection does not wrap them
+            raise _wrapped(engine, None, None, error, lost=True) from error
         proxied.detach()  # closing it now closes the DBAPI connection itself
         connection = proxied.dbapi_connection
         if self.dialect.name == "postgresql":
@@ -178,7 +185,7 @@ def read_one(engine: Engine, statement, parameters: dict):
             lost = engine.dialect.is_disconnect(error, connection, None)
             _close_quietly(connection)
             if not lost or attempt == 2:
-                raise
+                raise _wrapped(engine, compiled.sql, arguments, error, lost) from error
             # The server restarted or dropped idle connections: a read may simply be retried.
             log.warning("hot read: connection lost (%s); retrying on a new one", error)
             shelf.close_all()
@@ -188,6 +195,14 @@ def read_one(engine: Engine, statement, parameters: dict):
             raise
         shelf.give_back(generation, connection)
         return None if values is None else compiled.row(values)
+
+
+def _wrapped(engine: Engine, sql: str | None, arguments, error: Exception, lost: bool) -> Exception:
+    """The driver's error as the SQLAlchemy exception its own execution would raise."""
+    dbapi = engine.dialect.loaded_dbapi
+    return DBAPIError.instance(
+        sql, arguments, error, dbapi.Error, connection_invalidated=lost, dialect=engine.dialect
+    )
 
 
 def write_one(engine: Engine, statement, parameters: dict, before: str | None = None):
@@ -216,8 +231,13 @@ def write_one(engine: Engine, statement, parameters: dict, before: str | None = 
             cursor.close()
         if engine.dialect.name != "postgresql":  # PostgreSQL's are in autocommit
             connection.commit()
-    except BaseException:
+    except engine.dialect.loaded_dbapi.Error as error:
+        # Never retried: whether a lost connection committed the write is unknown.
+        lost = engine.dialect.is_disconnect(error, connection, None)
         _close_quietly(connection)  # perhaps inside a failed transaction: never reused
+        raise _wrapped(engine, compiled.sql, arguments, error, lost) from error
+    except BaseException:
+        _close_quietly(connection)
         raise
     shelf.give_back(generation, connection)
     return None if values is None else compiled.row(values)

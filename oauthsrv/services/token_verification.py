@@ -11,14 +11,13 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import jwt
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import TokenRevocation
 from ..models.base import utcnow
-from . import keys
+from . import audit, keys
 from .access import ActingOwner
 from .client_state import ClientState, load_client_state
 from .tokens import (
@@ -90,6 +89,8 @@ DECODE_CACHE_SIZE = 4096
 @functools.lru_cache(maxsize=DECODE_CACHE_SIZE)
 def _verified_claims(token: str, issuer: str, audiences: tuple[str, ...]) -> tuple[dict, str]:
     """The claims and `kid` of a token whose signature, header and claims check out."""
+    import jwt  # here, not at the top: commands that never see a token start without PyJWT
+
     public_key, kid = _public_key_of(token)
     try:
         claims = jwt.decode(
@@ -109,6 +110,8 @@ def _verified_claims(token: str, issuer: str, audiences: tuple[str, ...]) -> tup
 
 def _public_key_of(token: str):
     """The published key named by the token's `kid`, once `alg` and `typ` are what we issue."""
+    import jwt
+
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as error:
@@ -211,6 +214,12 @@ def revoke_access_token(claims: dict, application_id: int) -> None:
         db.session.rollback()
         return
     log.info("access token %s of %s revoked", claims["jti"], claims["client_id"])
+    audit.record(
+        audit.TOKEN_REVOKED,
+        client_id=claims["client_id"],
+        application_id=application_id,
+        organization_id=claims["org_id"],
+    )
 
 
 def purge_expired_revocations() -> int:

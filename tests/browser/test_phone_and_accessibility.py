@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from oauthsrv.services import accounts
+from oauthsrv.services import accounts, audit
 from tests.browser.checks import (
     ConsoleErrors,
     axe_violations,
@@ -55,6 +55,11 @@ def world(make_user, make_application):
     customer = accounts.create_customer_user(
         "shopper@example.com", "Sam Shopper", "Globex", locale="en"
     )
+    # The audit's chart and grid have something to show: tokens issued and a failure.
+    fields = audit.application_fields(application)
+    for _ in range(3):
+        audit.record(audit.TOKEN_ISSUED, ip="203.0.113.7", **fields)
+    audit.record(audit.AUTH_FAILED, audit.FAILURE, reason=audit.WRONG_SECRET, **fields)
     return {"admin": admin, "application": application, "customer": customer}
 
 
@@ -174,15 +179,32 @@ def test_my_user_top_bar_and_every_dialog(sized_page, size, world):
     [
         ("users", "/admin/users"),
         ("user", "/admin/users/{bob}"),
+        ("user-new", "/admin/users/new"),
+        ("user-edit", "/admin/users/{bob}/edit"),
+        ("user-reset-password", "/admin/users/{bob}/reset-password"),
+        ("organizations", "/admin/organizations"),
+        ("organization-new", "/admin/organizations/new"),
+        ("organization-deactivate", "/admin/organizations/{globex}/deactivate"),
+        ("oauth-applications", "/admin/oauth-applications"),
+        ("audit", "/admin/audit"),
         ("customer-users", "/admin/customer-users"),
         ("customer-user", "/admin/customer-users/{customer}"),
         ("customer-user-new", "/admin/customer-users/new"),
         ("notifications", "/admin/system/notifications"),
         ("template-edit", "/admin/system/notifications/templates/backend_application_created/en"),
+        ("customer-user-edit", "/admin/customer-users/{customer}/edit"),
+        ("not-found", "/admin/no-such-page"),
+        ("all-applications", "/admin/oauth-applications"),
+        ("organizations", "/admin/organizations"),
+        ("audit", "/admin/audit"),
     ],
 )
 def test_admin_pages(sized_page, size, world, name, path):
-    ids = {"bob": accounts.find_user("bob@example.com").id, "customer": world["customer"].id}
+    ids = {
+        "bob": accounts.find_user("bob@example.com").id,
+        "customer": world["customer"].id,
+        "globex": accounts.find_organization("Globex").id,
+    }
     log_in(sized_page)
     sized_page.goto(path.format(**ids))
     check(sized_page, size, f"admin-{name}")
@@ -205,3 +227,38 @@ def test_an_expired_session_says_so_and_comes_back(sized_page, size, world):
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(re.compile(r"/admin/customer-users\?status=active$"))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/users",
+        "/admin/customer-users",
+        "/admin/system/notifications",
+        "/admin/organizations",
+        "/admin/audit",
+    ],
+)
+def test_lists_become_cards_on_a_phone(sized_page, size, world, path):
+    # Every value readable without scrolling sideways, each under its column's name.
+    page = sized_page
+    log_in(page)
+    page.goto(path)
+    cells = page.locator("table.grid-cards tbody td")
+    expect(cells.first).to_be_visible()
+    width = SIZES[size]["viewport"]["width"]
+    rights = cells.evaluate_all("cells => cells.map(c => c.getBoundingClientRect().right)")
+    assert max(rights) <= width, rights
+    first = cells.first
+    label = first.evaluate("c => getComputedStyle(c, '::before').content")
+    assert label == (f'"{first.get_attribute("data-label")}"' if size == "mobile" else "none")
+
+
+def test_an_empty_grid_says_only_that_on_a_phone(sized_page, size, world):
+    # The card labels ("Application Name") are for values, not for the empty grid's sentence.
+    page = sized_page
+    log_in(page)
+    page.goto(f"/admin/customer-users/{world['customer'].id}")
+    empty = page.locator("#apps-grid td.empty")
+    expect(empty).to_have_text("No applications yet.")
+    assert empty.evaluate("c => getComputedStyle(c, '::before').content") == "none"
