@@ -33,16 +33,19 @@ $(AXE):
 setup-dev: $(VENV)/.dev $(AXE)
 
 # Upgrade the database, generate missing keys, seed demo data, print the logins and serve.
+# The issuer is this address unless one is configured (a server never takes it from Host).
 run: setup
 	$(FLASK) db upgrade
 	@test -f var/oauth_private.key || $(FLASK) oauth keys generate
 	$(FLASK) demo seed
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@if [ -z "$$OAUTHSRV_OAUTH_ISSUER" ] && ! grep -qs '^OAUTH_ISSUER:' instance/config.yml; then \
+		export OAUTHSRV_OAUTH_ISSUER="http://127.0.0.1:$(PORT)"; fi; \
+		exec $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Production: gunicorn with gunicorn.conf.py (OAUTHSRV_WORKERS, OAUTHSRV_BIND). Sets up the venv,
 # migrates and writes keys when missing, before any worker starts; seeds nothing. Without an
 # issuer configured (OAUTHSRV_OAUTH_ISSUER or OAUTH_ISSUER in instance/config.yml) it uses the
-# bind address, which only suits a try-out on this machine.
+# bind address, which only suits a try-out on this machine (gunicorn alone refuses to start).
 serve: setup
 	$(FLASK) db upgrade
 	$(FLASK) oauth keys generate --if-missing

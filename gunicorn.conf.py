@@ -5,11 +5,13 @@ Everything else (database, Redis, issuer, trusted proxies) is the app's own conf
 instance/config.yml and OAUTHSRV_* variables (README, "Running in production").
 """
 
+import importlib
 import multiprocessing
 import os
-from urllib.parse import parse_qsl
 
 from gunicorn.glogging import Logger
+
+from oauthsrv.logs import redacted_query
 
 wsgi_app = "wsgi:app"
 bind = os.environ.get("OAUTHSRV_BIND", "127.0.0.1:8000").split(",")
@@ -31,12 +33,13 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("OAUTHSRV_LOG_LEVEL", "info")
 # No %(r)s (the raw request line), %(q)s or %(f)s (the Referer): query strings can carry client
-# secrets or tokens. %(Q)s is the query with its values replaced (QueryRedactingLogger).
+# secrets or tokens. %(Q)s is the query with its values redacted (QueryRedactingLogger).
 access_log_format = '%(h)s - %(t)s "%(m)s %(U)s%(Q)s %(H)s" %(s)s %(b)s %(M)sms %(p)s'
 
 
 class QueryRedactingLogger(Logger):
-    """Adds the atom Q: the query string's parameter names, every value replaced by `…`."""
+    """Adds the atom Q: the query string's parameter names, every value `[redacted]` (the rule
+    is oauthsrv.logs.redacted_query, which the dev server's request log follows too)."""
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
@@ -44,18 +47,20 @@ class QueryRedactingLogger(Logger):
         return atoms
 
 
-def redacted_query(query: str) -> str:
-    """`?a=…&b=…` for `a=1&b=2`; empty when there is no query."""
-    names = [name for name, _ in parse_qsl(query, keep_blank_values=True)]
-    return "?" + "&".join(f"{name}=…" for name in names) if names else ""
-
-
 logger_class = QueryRedactingLogger
 
 
+# Modules the app imports on first use (docs/cli-startup.md) that requests need: imported in the
+# master, the workers fork with them (no first-login or first-token cost, memory shared).
+REQUEST_MODULES = ("email_validator", "jwt", "cryptography.hazmat.primitives.serialization")
+
+
 def when_ready(server):
-    """Read the signing keys once in the master, before the workers are forked."""
+    """Import what requests need and read the signing keys once in the master, before forking."""
     from oauthsrv.services.keys import load_key_set
+
+    for name in REQUEST_MODULES:
+        importlib.import_module(name)
 
     for flask_app in flask_apps(server.app.wsgi()):
         with flask_app.app_context():

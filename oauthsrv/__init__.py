@@ -1,7 +1,5 @@
 """oauthsrv: a back-office and OAuth 2.0 client-credentials authorization server."""
 
-import logging
-
 from flask import Flask, redirect, url_for
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -14,6 +12,8 @@ from . import (
     customers,
     errors,
     health,
+    inputs,
+    logs,
     machine,
     notifications,
     oauth,
@@ -22,7 +22,7 @@ from . import (
     templating,
     throttle,
 )
-from .config import INSTANCE_PATH, load_config
+from .config import INSTANCE_PATH, load_config, require_issuer
 from .dispatch import PathDispatcher
 from .extensions import csrf, db, login_manager, mail, migrate
 from .services import audit
@@ -39,22 +39,25 @@ def create_app(test_config: dict | None = None) -> Flask:
     """
     app = new_app(static_folder="static", template_folder="templates")
     load_config(app, test_config)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    require_issuer(app)
+    logs.configure()  # one line per record, no user value can forge one (oauthsrv.logs)
     init_backoffice(app)
     audit.init_app(app)
     machine_app = create_machine_app(app)
     app.extensions[MACHINE_APP] = machine_app
-    app.wsgi_app = PathDispatcher(app.wsgi_app, machine_app)
+    app.wsgi_app = security.StrictTransport(PathDispatcher(app.wsgi_app, machine_app))
+    # A chunked body is measured before either app reads it: over the limit is 413, not cut.
+    app.wsgi_app = inputs.TerminatedBody(app.wsgi_app, app.config)
     security.trust_proxies(app)  # around the dispatcher: both apps see the client's address
     return app
 
 
 def new_app(**folders) -> Flask:
-    return Flask(
+    app = Flask(
         __name__, instance_path=str(INSTANCE_PATH), instance_relative_config=True, **folders
     )
+    inputs.install_converters(app)  # `<int:…>` stays within the id columns' range
+    return app
 
 
 def init_backoffice(app: Flask) -> None:

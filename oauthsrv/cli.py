@@ -101,6 +101,17 @@ def users_activate(email):
     click.echo(f"User activated: {email}")
 
 
+@users_cli.command("set-password")
+@click.argument("email")
+@fails_cleanly
+def users_set_password(email):
+    """Set a user's password (asked for twice, not echoed); their login sessions end."""
+    user = accounts.require_user(email)
+    password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    accounts.set_password(user, password)
+    click.echo(f"Password changed: {user.email} (their sessions have ended)")
+
+
 @users_cli.command("remove-org")
 @click.argument("email")
 @click.argument("org")

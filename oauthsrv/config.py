@@ -25,10 +25,25 @@ DEFAULTS = {
     # How often (seconds) a process looks whether the key files changed (another process ran
     # `oauth keys generate` or `rotate`, or a file went missing); its own changes count at once.
     "OAUTH_KEYS_RECHECK_SECONDS": 1,
-    # Issuer claim of access tokens; empty means the URL the request came to.
+    # Issuer of access tokens and of the metadata: the public URL of this server, e.g.
+    # https://auth.example.com. Never taken from the Host header: a server started outside
+    # debug mode refuses to serve without it (require_issuer); empty elsewhere (CLI commands,
+    # `flask run --debug`) means DEV_ISSUER.
     "OAUTH_ISSUER": "",
     # Pepper for the keyed hash of client secrets; empty means derived from SECRET_KEY.
     "OAUTH_SECRET_PEPPER": "",
+    # private_key_jwt (docs/client_credentials.md): JWKS URLs are fetched over HTTPS only; this
+    # also allows plain HTTP to a loopback address (tests, local development).
+    "OAUTH_ALLOW_HTTP_JWKS_URLS": False,
+    # Seconds a JWKS URL may take to answer (connect and the whole body; at most 64 KiB).
+    "OAUTH_JWKS_TIMEOUT": 3,
+    # Seconds fetched keys are used before the URL is asked again.
+    "OAUTH_JWKS_CACHE_SECONDS": 300,
+    # At least this many seconds between two fetches of one URL, even on an unknown kid.
+    "OAUTH_JWKS_MIN_REFETCH_SECONDS": 10,
+    # Where used assertion ids (jti) are remembered until they expire: empty for the database
+    # (shared by every worker and host), or a Redis URL ("redis://127.0.0.1:6379/0").
+    "OAUTH_ASSERTION_JTI_STORE": "",
     # Origins allowed to call the token endpoint from a browser (CORS).
     "OAUTH_CORS_ORIGINS": [],
     # Failed client authentications (token, introspection, revocation) allowed in the window
@@ -36,8 +51,12 @@ DEFAULTS = {
     "OAUTH_CLIENT_FAILURES_PER_CLIENT_IP": 10,
     "OAUTH_CLIENT_FAILURES_PER_IP": 30,
     "OAUTH_CLIENT_THROTTLE_WINDOW": 60,
-    # Counters for throttling: "memory://" per process, or "redis://127.0.0.1:6379/0" shared.
-    "RATELIMIT_STORAGE_URI": "memory://",
+    # Counters for throttling (oauthsrv.throttle): empty for THROTTLE_FILE, shared by the
+    # workers of this host; "redis://127.0.0.1:6379/0" shared by every host (THROTTLE_FILE
+    # while Redis is down); "memory://" this process only.
+    "RATELIMIT_STORAGE_URI": "",
+    # The host's counters: a SQLite file (relative to the project root unless absolute).
+    "THROTTLE_FILE": "instance/throttle.sqlite",
     # How many reverse-proxy hops to trust for X-Forwarded-For (0: use the socket address).
     "TRUSTED_PROXIES": 0,
     # Failed logins allowed per window before the account or the IP is throttled.
@@ -89,7 +108,20 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 64 * 1024,
 }
 
-PATH_KEYS = ("OAUTH_PRIVATE_KEY_PATH", "OAUTH_PUBLIC_KEY_PATH", "MAIL_FILE_DIRECTORY")
+# The issuer when none is configured, where that is allowed: the dev server's default address.
+DEV_ISSUER = "http://127.0.0.1:5000"
+ISSUER_REQUIRED = (
+    "OAUTH_ISSUER is not set: refusing to serve. Set OAUTHSRV_OAUTH_ISSUER (or OAUTH_ISSUER in "
+    "instance/config.yml) to this server's public URL, e.g. https://auth.example.com; the "
+    "issuer is never taken from the Host header."
+)
+
+PATH_KEYS = (
+    "OAUTH_PRIVATE_KEY_PATH",
+    "OAUTH_PUBLIC_KEY_PATH",
+    "MAIL_FILE_DIRECTORY",
+    "THROTTLE_FILE",
+)
 
 
 def load_config(app, test_config=None):
@@ -135,3 +167,18 @@ def instance_secret_key(instance_path: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+def starting_a_server() -> bool:
+    """A WSGI server (no Click context) or `flask run`; not `flask --help`, `oauth keys …`."""
+    import click  # Flask's own dependency, already imported by Flask
+
+    context = click.get_current_context(silent=True)
+    return context is None or context.command.name == "run"
+
+
+def require_issuer(app) -> None:
+    """A server outside debug mode does not start without OAUTH_ISSUER (one line, exit 1), as
+    Keycloak's production mode refuses to start without a hostname. CLI commands run without."""
+    if not app.config["OAUTH_ISSUER"] and not app.debug and starting_a_server():
+        raise SystemExit(ISSUER_REQUIRED)

@@ -8,12 +8,13 @@ whatever raised it, comes out of the one handler set below as JSON.
 
 import json
 import logging
+from collections.abc import Callable
 
 from flask import Flask, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from .api.documents import document
-from .extensions import db
+from .extensions import DATABASE_FAILURES, database_failure_reason, rollback_quietly
 from .security import MachineResponse, NoSessionInterface, machine_response
 
 log = logging.getLogger(__name__)
@@ -41,10 +42,31 @@ DESCRIPTIONS = {
     503: "The service is temporarily unavailable.",
 }
 API_NOT_FOUND = "Resource not found."
+# Seconds a client is told to wait (Retry-After) when the database is down or locked.
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable() -> HTTPException:
+    """503 with Retry-After: the database is down, restarting or locked; retry shortly."""
+    return ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS)
+
+
 # Exceptions that are a known failure rather than a bug, and the HTTP error each one answers
 # with (logged as a warning, without a traceback). The one place to map an exception class to a
-# status, e.g. a database that is down to 503.
-KNOWN_FAILURES: dict[type[Exception], type[HTTPException]] = {}
+# status, for both apps: the back-office renders the same status as its HTML page (errors.py).
+KNOWN_FAILURES: dict[type[Exception], Callable[[], HTTPException]] = {
+    failure: database_unavailable for failure in DATABASE_FAILURES
+}
+
+
+def known_failure(error: Exception) -> HTTPException | None:
+    """The HTTP error a known failure answers with, else None (a bug: 500 with a traceback)."""
+    for kind, answer in KNOWN_FAILURES.items():
+        if isinstance(error, kind):
+            reason = database_failure_reason(error)
+            log.warning("%s on %s %s: %s", kind.__name__, request.method, request.path, reason)
+            return answer()
+    return None
 
 
 def init_app(app: Flask) -> None:
@@ -82,11 +104,10 @@ def api_detail(error: HTTPException, status: int) -> str | None:
 
 def handle_unexpected_error(error: Exception):
     """Roll back, log once (with the traceback unless the failure is a known one), answer JSON."""
-    db.session.rollback()
-    for kind, answer in KNOWN_FAILURES.items():
-        if isinstance(error, kind):
-            log.warning("%s on %s %s: %s", kind.__name__, request.method, request.path, error)
-            return handle_http_error(answer())
+    rollback_quietly()
+    known = known_failure(error)
+    if known is not None:
+        return handle_http_error(known)
     log.exception("unhandled error on %s %s", request.method, request.path)
     return handle_http_error(InternalServerError())
 

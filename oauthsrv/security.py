@@ -1,12 +1,12 @@
 """Cookies, proxies and the security headers every response carries, in both apps."""
 
-from flask import Response, request
+from flask import Flask, Response, request
 from flask.sessions import SecureCookieSessionInterface, SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 SECURITY_HEADERS = (
     ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
@@ -14,6 +14,12 @@ SECURITY_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "same-origin"),
 )
+# On every answer over HTTPS (as seen through TRUSTED_PROXIES), from both apps (StrictTransport).
+# No includeSubDomains: other hosts of the domain are not ours to decide for.
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
+# Over HTTPS the session cookie takes this prefix: browsers then accept it only when Secure,
+# with Path=/ and no Domain, so no sibling subdomain or plain-HTTP page can set or shadow it.
+HOST_PREFIX = "__Host-"
 NO_STORE = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
 # What every answer of the machine app starts with (MachineResponse).
 MACHINE_HEADERS = (*NO_STORE, *SECURITY_HEADERS)
@@ -21,10 +27,40 @@ _MACHINE_HEADER_NAMES = tuple(name.lower() for name, _ in MACHINE_HEADERS)
 
 
 class CookieSessionInterface(SecureCookieSessionInterface):
-    """The back-office session: marks the cookie Secure whenever the request came over HTTPS."""
+    """The back-office session: over HTTPS (or with SESSION_COOKIE_SECURE) the cookie is Secure
+    and named `__Host-<SESSION_COOKIE_NAME>`, with Path=/ and no Domain as the prefix requires."""
 
-    def get_cookie_secure(self, app) -> bool:
+    def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+    def get_cookie_name(self, app: Flask) -> str:
+        name = app.config["SESSION_COOKIE_NAME"]
+        return HOST_PREFIX + name if self.get_cookie_secure(app) else name
+
+    def get_cookie_domain(self, app: Flask) -> str | None:
+        return None if self.get_cookie_secure(app) else super().get_cookie_domain(app)
+
+    def get_cookie_path(self, app: Flask) -> str:
+        return "/" if self.get_cookie_secure(app) else super().get_cookie_path(app)
+
+
+class StrictTransport:
+    """WSGI middleware: HSTS on every HTTPS answer of both apps, whoever built it (a view, an
+    error handler, Werkzeug's own errors). Inside ProxyFix, so it sees the client's scheme."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if environ.get("wsgi.url_scheme") != "https":
+            return self.wsgi_app(environ, start_response)
+
+        def start_with_hsts(status, headers, exc_info=None):
+            if not any(name.lower() == "strict-transport-security" for name, _ in headers):
+                headers = [*headers, HSTS]
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start_with_hsts)
 
 
 class NoSessionInterface(SessionInterface):

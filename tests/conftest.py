@@ -4,19 +4,23 @@ OAUTHSRV_TEST_DATABASE_URI), throwaway signing keys, factories and a served app.
 import os
 import shutil
 import threading
+from datetime import timedelta
 
 import pytest
 from credentials import credentials
 from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from oauthsrv import create_app
 from oauthsrv.extensions import db
-from oauthsrv.services import accounts, applications
+from oauthsrv.services import accounts, applications, audit
+from oauthsrv.services import clock as clock_module
 
 TEST_PASSWORD = "correct-horse-battery"
+# The issuer of the apps under test: the test client's URL root (a live server sets its own).
+ISSUER = "http://localhost"
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +54,7 @@ def base_config(uri: str, **overrides) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "MAIL_SERVER": "",
+        "OAUTH_ISSUER": ISSUER,
         # Tests change key files behind the app's back and expect the very next request to see it.
         "OAUTH_KEYS_RECHECK_SECONDS": 0,
         # Audit events are written after each response that recorded one: no timer outlives
@@ -96,6 +101,8 @@ def app_config(database_uri, key_paths, tmp_path):
         OAUTH_PUBLIC_KEY_PATH=str(public_path),
         # No SMTP server in tests: mail goes to files here, never into instance/mail/.
         MAIL_FILE_DIRECTORY=str(tmp_path / "mail"),
+        # The host's counters (used while a test's Redis is down), never instance/'s.
+        THROTTLE_FILE=str(tmp_path / "throttle.sqlite"),
     )
 
 
@@ -108,6 +115,9 @@ def app(app_config):
     app.before_request_funcs.setdefault(None, []).insert(0, lambda: g.__dict__.clear())
     with app.app_context():
         yield app
+        # Written now and emptied away: a buffer left for the exit hook would open one more
+        # connection per test app at exit ("too many clients" on PostgreSQL).
+        audit.flush()
         db.session.remove()
         empty_all_tables()
         db.engine.dispose()
@@ -217,13 +227,61 @@ def frontend(customer, make_application):
     return credentials(*make_application(customer, name="Storefront integration"))
 
 
+# The environ key under which the live server keeps a response, to close it if the client hangs up.
+LIVE_RESPONSE = "tests.live_server.response"
+
+
+class LiveRequestHandler(WSGIRequestHandler):
+    """Werkzeug's request handler, closing the response of a client that hung up.
+
+    Werkzeug 3.1's `run_wsgi` reads what is left of the request before it calls the response's
+    `close()`; when the client has reset the connection (Chromium abandoning the favicon as a test
+    moves on) that read raises, `close()` is skipped and the file `send_file` opened is left to
+    the garbage collector: a ResourceWarning, an error under `filterwarnings = error`, blamed on
+    whichever test runs at that moment.
+    """
+
+    def connection_dropped(self, error, environ=None):
+        response = environ.pop(LIVE_RESPONSE, None) if environ else None
+        if hasattr(response, "close"):
+            response.close()  # closing twice (if Werkzeug got there) does nothing more
+
+    def handle(self):
+        try:
+            super().handle()
+        finally:
+            self.server.handled.release()
+
+
+def remembering_responses(app):
+    """The WSGI app, keeping each response in its environ for LiveRequestHandler."""
+
+    def remembering(environ, start_response):
+        environ[LIVE_RESPONSE] = response = app(environ, start_response)
+        return response
+
+    return remembering
+
+
 class LiveServer:
     """The app served over real HTTP on 127.0.0.1, in a background thread."""
 
     def __init__(self, app):
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server(
+            "127.0.0.1",
+            0,
+            remembering_responses(app),
+            threaded=True,
+            request_handler=LiveRequestHandler,
+        )
+        self.server.handled = threading.Semaphore(0)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def wait_until_handled(self, requests: int) -> None:
+        """Wait until this many more requests have been answered (their threads done)."""
+        for _ in range(requests):
+            assert self.server.handled.acquire(timeout=10), "a request was not answered in 10 s"
 
     def __enter__(self):
         self.thread.start()
@@ -236,5 +294,28 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(app):
+    """The app served; its issuer is the URL clients reach it at (production's OAUTH_ISSUER)."""
     with LiveServer(app) as server:
+        app.config["OAUTH_ISSUER"] = server.url
         yield server
+
+
+class Clock:
+    """The credential rules' clock (services/clock.py), stopped and moved by the test."""
+
+    def __init__(self, start):
+        self.at = start
+
+    def now(self):
+        return self.at
+
+    def advance(self, **delta) -> None:
+        self.at += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Stop the credential clock at the real now; `clock.advance(hours=1)` moves it."""
+    stopped = Clock(clock_module.now())
+    monkeypatch.setattr(clock_module, "now", stopped.now)
+    return stopped

@@ -1,8 +1,10 @@
 """Login, logout, throttling and the session."""
 
 import pytest
+from werkzeug.security import check_password_hash
 
 from oauthsrv.models import User
+from oauthsrv.services.accounts import DUMMY_HASH
 
 
 def test_login_page_has_email_and_password_fields(client):
@@ -135,6 +137,15 @@ def test_passwords_are_stored_hashed(app, make_user):
     stored = app.extensions["sqlalchemy"].session.get(User, user.id).password_hash
     assert "correct-horse-battery" not in stored
     assert stored.startswith(("scrypt:", "pbkdf2:"))
+
+
+def test_an_unknown_email_costs_the_same_hashing_as_a_real_password(app, make_user):
+    # The hash checked for unknown emails is written out (no scrypt at import): it must stay a
+    # valid hash with the method and cost a real password gets today, or timings would differ.
+    user = make_user(email="ann@example.com")
+    stored = app.extensions["sqlalchemy"].session.get(User, user.id).password_hash
+    assert DUMMY_HASH.split("$")[0] == stored.split("$")[0]
+    assert check_password_hash(DUMMY_HASH, "timing-equaliser")
 
 
 # ---- An expired session: say so, and come back to the same page after login ----

@@ -8,6 +8,7 @@ import pytest
 from oauthsrv import config as config_module
 from oauthsrv import create_app
 from oauthsrv.config import PROJECT_ROOT
+from tests.conftest import ISSUER
 
 
 @pytest.fixture
@@ -19,6 +20,7 @@ def instance_dir(tmp_path, monkeypatch):
     monkeypatch.setattr(oauthsrv, "INSTANCE_PATH", tmp_path)
     for key in [k for k in os.environ if k.startswith("OAUTHSRV_")]:
         monkeypatch.delenv(key)
+    monkeypatch.setenv("OAUTHSRV_OAUTH_ISSUER", ISSUER)  # a server does not start without one
     return tmp_path
 
 

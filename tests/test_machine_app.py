@@ -14,7 +14,7 @@ from oauthsrv.dispatch import is_machine_path
 from oauthsrv.extensions import db
 from oauthsrv.models import Organization
 from oauthsrv.security import SECURITY_HEADERS
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import ISSUER, TEST_PASSWORD
 
 GRANT = {"grant_type": "client_credentials"}
 JSON_API = "application/vnd.api+json"
@@ -312,10 +312,18 @@ def proxied_client(app_config):
         db.engine.dispose()
 
 
-def test_trusted_proxy_headers_apply_to_both_apps(proxied_client):
+def test_trusted_proxy_headers_apply_to_both_apps(proxied_client, backend):
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "auth.example.com"}
+    # Over plain HTTP Authlib refuses any host but localhost: HTTPS as the proxy saw it passes.
+    issued = proxied_client.post(
+        "/oauth2-token",
+        data={"grant_type": "client_credentials", **backend.body},
+        headers=forwarded,
+    )
+    assert issued.status_code == 200
+    # The issuer stays the configured one: a forwarded host is no more trusted than Host.
     metadata = proxied_client.get("/.well-known/oauth-authorization-server", headers=forwarded)
-    assert metadata.get_json()["issuer"] == "https://auth.example.com"
+    assert metadata.get_json()["issuer"] == ISSUER
     page = proxied_client.get("/admin/login", headers=forwarded)
     assert "Secure" in page.headers["Set-Cookie"]
 

@@ -7,6 +7,7 @@ from sqlalchemy import create_engine, inspect
 
 from oauthsrv import create_app
 from oauthsrv.extensions import db
+from tests.conftest import ISSUER
 
 
 def test_migrated_schema_matches_the_models(app):
@@ -17,7 +18,7 @@ def test_migrated_schema_matches_the_models(app):
 
 def test_upgrade_builds_an_empty_sqlite_database_from_nothing(tmp_path):
     uri = f"sqlite:///{tmp_path / 'fresh.db'}"
-    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": uri})
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": uri, "OAUTH_ISSUER": ISSUER})
     with app.app_context():
         upgrade()
         tables = set(inspect(db.engine).get_table_names())
@@ -29,7 +30,7 @@ def test_upgrade_builds_an_empty_sqlite_database_from_nothing(tmp_path):
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
     uri = f"sqlite:///{tmp_path / 'wal.db'}"
-    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": uri})
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": uri, "OAUTH_ISSUER": ISSUER})
     with app.app_context():
         with db.engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_admin_audit"
-down_revision = "0001_initial"
+down_revision = "0002_sessions"
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,8 @@ from flask.cli import AppGroup
 
 from ..cli import echo_json, fails_cleanly
 from ..models import CustomerUser, OAuthApplication, User
-from ..services import ValidationError, access, accounts, applications
+from ..models.oauth import CLIENT_SECRET, PRIVATE_KEY_JWT
+from ..services import ValidationError, access, accounts, applications, client_keys
 
 ACTOR = "command line"
 
@@ -53,6 +54,35 @@ def resolve_organization(owner, org_name: str | None):
     return organization
 
 
+def auth_options(command):
+    """--auth, --jwk and --jwks-url, shared by `create` and `set-auth`."""
+    command = click.option(
+        "--jwks-url", help="private_key_jwt: HTTPS URL of the client's JWKS (fetched, cached)."
+    )(command)
+    command = click.option(
+        "--jwk",
+        "jwk_file",
+        type=click.File("r"),
+        help="private_key_jwt: file with the public key (PEM, JWK or JWKS; - for stdin).",
+    )(command)
+    return click.option(
+        "--auth",
+        "method",
+        type=click.Choice(list(applications.CLIENT_AUTH_METHODS)),
+        default=CLIENT_SECRET,
+        show_default=True,
+        help="How the application authenticates at the token endpoint.",
+    )(command)
+
+
+def client_auth(method: str, jwk_file, jwks_url: str | None) -> applications.ClientAuth:
+    """The --auth options as the service's ClientAuth."""
+    if method == CLIENT_SECRET and (jwk_file or jwks_url):
+        raise ValidationError("--jwk and --jwks-url go with --auth private_key_jwt.")
+    public_keys = jwk_file.read(client_keys.MAX_KEYS_TEXT + 1) if jwk_file else None
+    return applications.ClientAuth(method, public_keys, jwks_url)
+
+
 @apps_cli.command("create")
 @click.option("--owner", "owner_email", required=True, help="Owner's email.")
 @click.option("--name", required=True, help="Application Name.")
@@ -60,9 +90,15 @@ def resolve_organization(owner, org_name: str | None):
 @click.option("--scopes", help="Allowed scopes, space-delimited (default: all of its API).")
 @click.option("--inactive", is_flag=True, help="Create the application inactive.")
 @click.option("--frontend", is_flag=True, help="Owned by a storefront customer user.")
+@auth_options
 @fails_cleanly
-def apps_create(owner_email, name, org, scopes, inactive, frontend):
-    """Create an application and print its client id and secret (shown only this once)."""
+def apps_create(owner_email, name, org, scopes, inactive, frontend, method, jwk_file, jwks_url):
+    """Create an application and print its client id and secret (shown only this once).
+
+    With --auth private_key_jwt no secret is printed: the application signs assertions with
+    the private key whose public half --jwk (or --jwks-url) registers.
+    """
+    auth = client_auth(method, jwk_file, jwks_url)
     owner = resolve_owner(owner_email, frontend)
     organization = resolve_organization(owner, org)
     application, secret = applications.create_application(
@@ -72,8 +108,31 @@ def apps_create(owner_email, name, org, scopes, inactive, frontend):
         created_by=ACTOR,
         is_active=not inactive,
         scopes=scopes.split() if scopes is not None else None,
+        client_auth=auth,
     )
-    echo_json({"client_id": application.client_id, "client_secret": secret})
+    if method == PRIVATE_KEY_JWT:
+        echo_json({"client_id": application.client_id, "client_auth_method": method})
+    else:
+        echo_json({"client_id": application.client_id, "client_secret": secret})
+
+
+@apps_cli.command("set-auth")
+@click.argument("client_id")
+@auth_options
+@fails_cleanly
+def apps_set_auth(client_id, method, jwk_file, jwks_url):
+    """Switch between the client secret and private_key_jwt, or change the registered keys."""
+    auth = client_auth(method, jwk_file, jwks_url)
+    application = require_application(client_id)
+    applications.set_client_auth(application, auth, actor=ACTOR)
+    echo_json(
+        {
+            "client_id": client_id,
+            "client_auth_method": application.client_auth_method,
+            "keys": client_keys.describe_keys(application.client_jwks),
+            "jwks_url": application.jwks_url,
+        }
+    )
 
 
 @apps_cli.command("list")
@@ -87,6 +146,7 @@ def apps_list(owner_email):
 def describe(application: OAuthApplication) -> dict:
     """What `apps list` shows of an application."""
     last_used = application.last_used_at
+    until = applications.previous_secret_valid_until(application)
     return {
         "client_id": application.client_id,
         "name": application.name,
@@ -94,8 +154,15 @@ def describe(application: OAuthApplication) -> dict:
         "owner": application.owner.email,
         "kind": application.kind,
         "active": application.is_active,
-        "last_used_at": last_used.isoformat(timespec="seconds") + "Z" if last_used else None,
+        "last_used_at": iso(last_used),
+        "client_auth_method": application.client_auth_method,
+        "previous_secret_valid_until": iso(until),
     }
+
+
+def iso(moment) -> str | None:
+    """A naive UTC timestamp as ISO 8601 with Z, or None."""
+    return moment.isoformat(timespec="seconds") + "Z" if moment else None
 
 
 @apps_cli.command("activate")
@@ -118,11 +185,29 @@ def apps_deactivate(client_id):
 
 @apps_cli.command("regenerate-secret")
 @click.argument("client_id")
+@click.option(
+    "--keep-old",
+    type=click.Choice(list(applications.OVERLAPS)),
+    help="Keep the old secret working this long (default: it and the tokens stop now).",
+)
 @fails_cleanly
-def apps_regenerate_secret(client_id):
-    """Replace the client secret and print it; the old secret and tokens stop working."""
-    secret = applications.regenerate_secret(require_application(client_id), actor=ACTOR)
-    echo_json({"client_id": client_id, "client_secret": secret})
+def apps_regenerate_secret(client_id, keep_old):
+    """Replace the client secret and print it; the old one stops now or after --keep-old."""
+    application = require_application(client_id)
+    secret = applications.regenerate_secret(application, actor=ACTOR, keep_old=keep_old)
+    until = applications.previous_secret_valid_until(application)
+    echo_json(
+        {"client_id": client_id, "client_secret": secret, "previous_secret_valid_until": iso(until)}
+    )
+
+
+@apps_cli.command("revoke-previous-secret")
+@click.argument("client_id")
+@fails_cleanly
+def apps_revoke_previous_secret(client_id):
+    """End an overlap now: only the current secret works from here on."""
+    revoked = applications.revoke_previous_secret(require_application(client_id), actor=ACTOR)
+    echo_json({"client_id": client_id, "previous_secret_revoked": revoked})
 
 
 @apps_cli.command("delete")

@@ -1,16 +1,17 @@
-from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, PasswordField
+from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
+from ..inputs import Form, IdField
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     email = EmailField("Email", validators=[DataRequired()])
     password = PasswordField("Password", validators=[DataRequired()])
 
 
-class SwitchOrganizationForm(FlaskForm):
-    organization_id = IntegerField("Organization", validators=[DataRequired()])
+class SwitchOrganizationForm(Form):
+    organization_id = IdField("Organization", validators=[DataRequired()])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """CSRF only, for buttons that POST."""

@@ -5,6 +5,7 @@ cannot tell a first visit from an expired session. A small cookie, set at login 
 logout, tells the two apart (the session cookie itself is gone or no longer valid by then).
 """
 
+import unicodedata
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, request, url_for
@@ -17,15 +18,23 @@ SIGNED_IN_COOKIE = "oauthsrv_signed_in"
 SIGNED_IN_MAX_AGE = 30 * 24 * 3600
 
 
+# Unicode categories refused anywhere in a target: controls (C0, DEL, C1), invisible format
+# characters (zero-width, bidi overrides, BOM), line and paragraph separators, and spaces.
+# Browsers drop tabs and newlines (`/\t/host` is `//host`) and trim spaces and controls.
+_REFUSED_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Zs"}
+
+
 def same_site_path(target: str | None) -> str | None:
     """`target` if it is a path on this site (to redirect to after login), else None.
 
-    Refuses anything a browser could read as another host: `//host`, backslashes (`/\\host`),
-    control characters such as tabs and newlines (dropped by browsers: `/\\t/host`), schemes.
+    The one home of the rule, for every `next` (login, switch organization, return after an
+    expired session). Refuses anything a browser could read as another host: `//host`,
+    backslashes (`/\\host`: a slash to browsers), schemes, and any control, invisible or space
+    character (_REFUSED_CATEGORIES).
     """
     if not target or not target.startswith("/") or target.startswith("//"):
         return None
-    if "\\" in target or any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
+    if "\\" in target or any(unicodedata.category(c) in _REFUSED_CATEGORIES for c in target):
         return None
     parts = urlsplit(target)
     return target if not (parts.scheme or parts.netloc) else None
@@ -57,12 +66,19 @@ def login_needed():
 def remember_signed_in(response):
     """After login: a later anonymous visit means the session expired, not a first visit."""
     response.set_cookie(
-        SIGNED_IN_COOKIE, "1", max_age=SIGNED_IN_MAX_AGE, httponly=True, samesite="Lax"
+        SIGNED_IN_COOKIE,
+        "1",
+        max_age=SIGNED_IN_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure,
     )
     return response
 
 
 def forget_signed_in(response):
     """After logout: the next visit to the login page is an ordinary one."""
-    response.delete_cookie(SIGNED_IN_COOKIE, httponly=True, samesite="Lax")
+    response.delete_cookie(
+        SIGNED_IN_COOKIE, httponly=True, samesite="Lax", secure=request.is_secure
+    )
     return response

@@ -1,19 +1,39 @@
-"""The logged-in user's current organization, kept in the session."""
+"""The session user (a login still open on the server) and their current organization."""
 
 from flask import g, session
-from flask_login import current_user
+from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, login_manager
 from ..models import Organization, User
-from ..services import accounts
+from ..services import sessions
 
 ORG_KEY = "organization_id"
+# The key of the server-side login session (services/sessions.py) in the signed cookie.
+LOGIN_KEY = "login"
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """Reload the session user; a deactivated user is logged out by Flask-Login."""
-    return accounts.get_user(int(user_id)) if user_id.isdigit() else None
+    """Reload the session user while their login is open on the server (logout, deactivation
+    and a password change end it); a deactivated user is logged out by Flask-Login."""
+    if not user_id.isdigit():
+        return None
+    return sessions.user_of(int(user_id), session.get(LOGIN_KEY))
+
+
+def start_login(user: User) -> None:
+    """Log `user` in on a fresh session, recorded on the server."""
+    # Nothing from before (e.g. a planted CSRF token) carries over.
+    session.clear()
+    login_user(user)
+    session[LOGIN_KEY] = sessions.start(user)
+
+
+def end_login() -> None:
+    """End this login on the server and forget the session."""
+    sessions.end(session.get(LOGIN_KEY))
+    logout_user()
+    session.clear()
 
 
 def organization_at_login(user: User) -> Organization | None:

@@ -1,3 +1,5 @@
+import logging
+
 from flask import (
     Blueprint,
     abort,
@@ -6,19 +8,19 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from .. import throttle
 from ..services import accounts, audit
 from ..services.accounts import authenticate
 from .forms import LoginForm, SwitchOrganizationForm
 from .return_to import forget_signed_in, remember_signed_in, same_site_path
-from .session import organization_at_login, switch_organization
+from .session import end_login, organization_at_login, start_login, switch_organization
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
+log = logging.getLogger(__name__)
 
 INVALID_CREDENTIALS = "Invalid email or password."
 
@@ -35,6 +37,11 @@ def _login_limits(config):
 def _throttled_for(limits) -> int | None:
     waits = [throttle.retry_after(*limit) for limit in limits]
     return max((wait for wait in waits if wait), default=None)
+
+
+def _log_login(email: str | None, outcome: str) -> None:
+    """One line per login attempt: the email given, the outcome and the IP; never the password."""
+    log.info("login email=%r outcome=%s ip=%s", (email or "")[:320], outcome, request.remote_addr)
 
 
 def _safe_next(target: str | None) -> str:
@@ -59,20 +66,21 @@ def login():
         form.form_errors.append(
             f"Too many failed login attempts. Try again in {minutes} minute{'s' * (minutes != 1)}."
         )
+        _log_login(form.email.data, "throttled")
         audit.record(audit.THROTTLED, audit.REFUSED, actor=limits[0][1], reason="login")
         return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
     user = authenticate(form.email.data, form.password.data)
     if user is None:
         for limit in limits:
             throttle.record_failure(*limit)
+        _log_login(form.email.data, "failed")
         record_login_failure(limits[0][1])
         form.form_errors.append(INVALID_CREDENTIALS)
         return render_template("auth/login.html", form=form), 401
     throttle.clear(*limits[0])
     next_url = _safe_next(request.args.get("next"))
-    # A fresh session at login: nothing from before (e.g. a planted CSRF token) carries over.
-    session.clear()
-    login_user(user)
+    start_login(user)
+    _log_login(user.email, "success")
     organization = organization_at_login(user)
     if organization:
         switch_organization(user, organization)
@@ -96,9 +104,10 @@ def record_login_failure(email: str) -> None:
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out (POST only, with CSRF) and forget the session."""
-    logout_user()
-    session.clear()
+    """Log out (POST only, with CSRF): the session ends on the server, so a copy of the cookie
+    is worth nothing from now on."""
+    log.info("logout email=%r ip=%s", current_user.email, request.remote_addr)
+    end_login()
     flash("You have been logged out.", "info")
     return forget_signed_in(redirect(url_for("auth.login")))
 

@@ -1,12 +1,12 @@
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from ..inputs import Form
 from ..templating import LOCALES
 
 
-class CustomerUserForm(FlaskForm):
+class CustomerUserForm(Form):
     email = EmailField("Email", validators=[DataRequired(), Length(max=255)])
     name = StringField("Name", validators=[DataRequired(), Length(max=255)])
     organization = SelectField("Organization", coerce=int)
@@ -15,7 +15,7 @@ class CustomerUserForm(FlaskForm):
     )
 
 
-class CustomerUserFilterForm(FlaskForm):
+class CustomerUserFilterForm(Form):
     """The grid's filters travel in the query string, so no CSRF."""
 
     class Meta:

@@ -7,6 +7,7 @@ from ..auth.decorators import admin_required
 from ..auth.forms import ConfirmForm
 from ..extensions import db
 from ..htmx import render_page_or_fragment
+from ..inputs import query_int
 from ..models import CustomerUser
 from ..services import ValidationError, accounts
 from .forms import CustomerUserFilterForm, CustomerUserForm
@@ -42,7 +43,7 @@ def customer_users_list():
     query = accounts.customer_users_query(
         filters.q.data or "", organization_id, filters.status.data
     )
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=query_int(request.args.get("page")) or 1, per_page=PER_PAGE)
     # As the OAuth Applications grid: htmx asks for the grid alone while the user types.
     return render_page_or_fragment(
         "customers/list.html", "customers/_grid.html", filters=filters, results=page

@@ -1,13 +1,15 @@
 """Database models, one module per area."""
 
-from .accounts import CustomerUser, Organization, User, user_organizations
+from .accounts import CustomerUser, LoginSession, Organization, User, user_organizations
 from .audit import AuditEvent
 from .notifications import MailMessage, NotificationRule, NotificationTemplate
-from .oauth import OAuthApplication, TokenRevocation
+from .oauth import ClientAssertionUse, OAuthApplication, TokenRevocation
 
 __all__ = [
     "AuditEvent",
+    "ClientAssertionUse",
     "CustomerUser",
+    "LoginSession",
     "MailMessage",
     "NotificationRule",
     "NotificationTemplate",

@@ -77,3 +77,15 @@ class CustomerUser(db.Model):
 
     def __repr__(self) -> str:
         return f"<CustomerUser {self.email}>"
+
+
+class LoginSession(db.Model):
+    """A back-office login, named by a random key in the signed session cookie (stored here as
+    its SHA-256). Deleting the row ends the session on every host at its next request."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(db.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(db.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -11,6 +11,10 @@ from .base import utcnow
 BACKEND = "backend"  # owned by a back-office user, for /admin/api/
 FRONTEND = "frontend"  # owned by a storefront customer user, for /api/
 
+# How an application authenticates at the token, introspection and revocation endpoints.
+CLIENT_SECRET = "client_secret"  # client_secret_basic or client_secret_post
+PRIVATE_KEY_JWT = "private_key_jwt"  # RFC 7523 §2.2 signed assertion
+
 
 class OAuthApplication(db.Model):
     __tablename__ = "oauth_applications"
@@ -34,6 +38,18 @@ class OAuthApplication(db.Model):
     client_id: Mapped[str] = mapped_column(db.String(64), unique=True)
     # "<algorithm>$<digest>", so the algorithm can change without a flag day.
     client_secret_hash: Mapped[str] = mapped_column(db.String(160))
+    # The secret before the last regeneration, still accepted until previous_secret_expires_at
+    # (checked when used: no job ends an overlap). Both or neither.
+    previous_client_secret_hash: Mapped[str | None] = mapped_column(db.String(160))
+    previous_secret_expires_at: Mapped[datetime | None]
+    # CLIENT_SECRET or PRIVATE_KEY_JWT; the other kind of credential is refused.
+    client_auth_method: Mapped[str] = mapped_column(
+        db.String(32), default=CLIENT_SECRET, server_default=CLIENT_SECRET
+    )
+    # private_key_jwt: the registered public keys as a JWKS document (a pasted PEM or JWK is
+    # stored in that form), or the HTTPS URL they are fetched from (services/client_keys.py).
+    client_jwks: Mapped[str | None] = mapped_column(db.Text)
+    jwks_url: Mapped[str | None] = mapped_column(db.String(2048))
     kind: Mapped[str] = mapped_column(db.String(16), default=BACKEND)
     owner_user_id: Mapped[int | None] = mapped_column(db.ForeignKey("users.id", ondelete="CASCADE"))
     owner_customer_user_id: Mapped[int | None] = mapped_column(
@@ -79,3 +95,15 @@ class TokenRevocation(db.Model):
     )
     expires_at: Mapped[datetime] = mapped_column(index=True)
     revoked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClientAssertionUse(db.Model):
+    """A private_key_jwt assertion already used, kept until it expires (no replay, RFC 7523 §3).
+
+    Keyed by a hash of (client id, jti), so any jti a client sends fits the column.
+    """
+
+    __tablename__ = "client_assertion_uses"
+
+    key: Mapped[str] = mapped_column(db.String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

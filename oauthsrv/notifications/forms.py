@@ -1,15 +1,15 @@
 """Forms of the notifications settings page."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from ..inputs import Form
 from ..templating import LOCALES
 from .settings import MAX_PART_LENGTH
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(Form):
     subject = StringField(
         "Subject", validators=[DataRequired(), Length(max=MAX_PART_LENGTH["subject"])]
     )
@@ -21,7 +21,7 @@ class TemplateForm(FlaskForm):
     )
 
 
-class RuleForm(FlaskForm):
+class RuleForm(Form):
     is_enabled = BooleanField("Enabled")
     extra_recipients = TextAreaField(
         "Additional recipients", validators=[Length(max=4000)], render_kw={"rows": 2}

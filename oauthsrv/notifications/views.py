@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from ..auth.forms import ConfirmForm
 from ..htmx import render_page_or_fragment
+from ..inputs import query_int
 from ..security import CONTENT_SECURITY_POLICY
 from ..services import ValidationError
 from ..templating import LOCALES
@@ -78,7 +79,7 @@ def _settings_page(rule_forms: dict | None = None, status: int = 200):
         rules={key: settings.get_rule(key) for key in EVENTS},
         templates=_template_rows(),
         messages=outbox.unsent_messages(),
-        sent=outbox.sent_messages(request.args.get("page", 1, type=int)),
+        sent=outbox.sent_messages(query_int(request.args.get("page")) or 1),
         counts=outbox.counts(),
         confirm=ConfirmForm(),
     )

@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..cli import echo_json
-from ..services import audit, keys, token_verification
+from ..services import assertion_replay, audit, keys, token_verification
 
 oauth_cli = AppGroup("oauth", help="OAuth keys and applications.")
 keys_cli = AppGroup("keys", help="Signing keys.")
@@ -53,14 +53,17 @@ def keys_rotate():
 
 @oauth_cli.command("cleanup")
 def cleanup():
-    """Remove what has expired: revocation records, retired signing keys, old audit events."""
+    """Remove what has expired: revocation records, used assertion ids, retired signing keys,
+    old audit events."""
     revocations = token_verification.purge_expired_revocations()
+    assertion_ids = assertion_replay.purge_expired()
     retired_keys = keys.prune_previous_keys()
     audit_events = audit.prune(int(current_app.config["AUDIT_RETENTION_DAYS"]))
     # Throttling counters need no sweep: Redis expires them, memory:// dies with the process.
     echo_json(
         {
             "revocations_removed": revocations,
+            "assertion_ids_removed": assertion_ids,
             "retired_keys_removed": retired_keys,
             "audit_events_removed": audit_events,
         }

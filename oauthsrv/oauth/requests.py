@@ -18,6 +18,8 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 CREDENTIAL_NAMES = ("client_id", "client_secret")
+ASSERTION_NAMES = ("client_assertion_type", "client_assertion")
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"  # RFC 7523 §2.2
 
 
 class PayloadTooLarge(InvalidRequestError):
@@ -55,8 +57,24 @@ class ClientRequest(OAuth2Request):
         return {}
 
     @property
+    def uses_assertion(self) -> bool:
+        """Whether the client authenticates with an assertion (private_key_jwt)."""
+        return any(name in self.payload.data for name in ASSERTION_NAMES)
+
+    @property
+    def assertion_type(self) -> str | None:
+        return self.payload.data.get("client_assertion_type")
+
+    @property
+    def assertion(self) -> str | None:
+        return self.payload.data.get("client_assertion")
+
+    @property
     def attempted_client_id(self) -> str | None:
-        """The client id the request claims, whether or not it authenticates (for logs)."""
+        """The client id the request claims, whether or not it authenticates (for logs and
+        throttling): client_id, else an assertion's unverified `sub`."""
+        if self.credentials[0] is None and self.uses_assertion:
+            return unverified_subject(self.assertion)
         return self.credentials[0]
 
 
@@ -66,18 +84,31 @@ def parse(flask_request: Request, required: tuple[str, ...] = ()) -> ClientReque
     missing = [name for name in required if not data.get(name)]
     if missing:
         raise BadRequest(f"Missing parameter: {missing[0]}.")
-    if flask_request.query_string and any(name in flask_request.args for name in CREDENTIAL_NAMES):
+    if flask_request.query_string and any(
+        name in flask_request.args for name in (*CREDENTIAL_NAMES, *ASSERTION_NAMES)
+    ):
         raise BadRequest("Client credentials are not accepted in the query string.")
     data = merge_scopes(data)
+    if "client_secret" in data and any(name in data for name in ASSERTION_NAMES):
+        raise BadRequest("A client authenticates with one method per request.")
     authorization = flask_request.headers.get("Authorization")
     if authorization is not None:
-        if any(name in data for name in CREDENTIAL_NAMES):
-            raise BadRequest("Client credentials were sent both in the body and in a header.")
         credentials = basic_credentials(authorization)
+        if not only_basic(data, credentials[0]):
+            raise BadRequest("Client credentials were sent both in the body and in a header.")
     else:
         credentials = (data.get("client_id") or None, data.get("client_secret") or None)
     # Authlib's constructor raises InsecureTransportError (400) for plain HTTP off loopback.
     return ClientRequest(flask_request, data, credentials, authorization is not None)
+
+
+def only_basic(data: dict[str, str], basic_client_id: str | None) -> bool:
+    """Whether the body adds no second authentication to HTTP Basic. A bare `client_id` equal
+    to the Basic one is the same method (RFC 6749 §2.3.1; some client libraries send it); a
+    secret or an assertion in the body, or another client_id, is a second one (RFC 6749 §2.3)."""
+    if any(name in data for name in ("client_secret", *ASSERTION_NAMES)):
+        return False
+    return "client_id" not in data or data["client_id"] == basic_client_id
 
 
 def read_body(flask_request: Request) -> dict[str, str]:
@@ -162,3 +193,14 @@ def basic_credentials(authorization: str) -> tuple[str | None, str | None]:
     if not colon:
         return None, None
     return unquote_plus(client_id) or None, unquote_plus(client_secret) or None
+
+
+def unverified_subject(assertion: str | None) -> str | None:
+    """The `sub` of a JWT's payload, unverified: only to name the client in logs and counters."""
+    try:
+        payload = (assertion or "").split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError, binascii.Error):
+        return None
+    subject = claims.get("sub") if isinstance(claims, dict) else None
+    return subject if isinstance(subject, str) else None

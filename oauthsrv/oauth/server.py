@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 from datetime import UTC, datetime
+from typing import NoReturn
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import (
@@ -33,7 +34,9 @@ from . import requests
 
 log = logging.getLogger("oauthsrv.oauth")
 
-AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+# private_key_jwt first: it answers only for requests that carry a client assertion, and
+# client_secret_post answers for every request without a header, even one with no credentials.
+AUTH_METHODS = ["private_key_jwt", "client_secret_basic", "client_secret_post"]
 REALM = 'Basic realm="oauthsrv"'
 # Fixed texts: an error never echoes the client's input nor says which check failed.
 DESCRIPTIONS = {
@@ -165,6 +168,9 @@ class OAuthServer(AuthorizationServer):
     def respond(self, endpoint: str, required: tuple[str, ...] = ()) -> Response:
         """Answer one request to `endpoint` ("token", "introspection" or "revocation")."""
         g.oauth_outcome = None
+        # Which credential authenticated ("current", "previous" or "private_key_jwt"), for the
+        # log line and the audit; never the credential itself.
+        g.oauth_credential = None
         # The request itself, not the context-local proxy: parsing reads a dozen of its attributes.
         request = flask_request._get_current_object()
         try:
@@ -213,24 +219,66 @@ def authenticate_uniformly(request: requests.ClientRequest) -> Client:
     owner) costs the same work and raises the same invalid_client, counted as a failure.
     """
     client_id, client_secret = request.credentials
-    limits = failure_limits(client_id, request.remote_addr)
+    limits = refuse_while_throttled(client_id, request.remote_addr)
+    state, failure, credential = client_state.check_client(client_id, client_secret)
+    if failure:
+        g.oauth_failure = (failure, state)  # for the audit (log_outcome), never the client
+        count_failure(limits)
+    g.oauth_credential = credential
+    return Client(state)
+
+
+def refuse_while_throttled(client_id: str | None, ip: str) -> list:
+    """The failure counters of this attempt; 429 while one of them is over its limit."""
+    limits = failure_limits(client_id, ip)
     wait = max((throttle.retry_after(*limit) or 0 for limit in limits), default=0)
     if wait:
         raise TemporarilyUnavailable(
             "Too many failed client authentications; retry later.", 429, retry_after=wait
         )
-    state, failure = client_state.check_client(client_id, client_secret)
-    if failure:
-        g.oauth_failure = (failure, state)  # for the audit (log_outcome), never the client
-        for limit in limits:
-            throttle.record_failure(*limit)
-        raise InvalidClientError(status_code=401)
-    return Client(state)
+    return limits
+
+
+def count_failure(limits: list) -> NoReturn:
+    """Count a failed authentication and refuse it: one 401 invalid_client for every cause."""
+    for limit in limits:
+        throttle.record_failure(*limit)
+    raise InvalidClientError(status_code=401)
+
+
+def authenticate_by_assertion(query_client, request: requests.ClientRequest) -> Client:
+    """private_key_jwt (oauth/client_assertion.py), throttled and refused as secrets are."""
+    limits = refuse_while_throttled(request.attempted_client_id, request.remote_addr)
+    if request.assertion_type != requests.JWT_BEARER or not request.assertion:
+        count_failure(limits)
+    # Imported here: Authlib's rfc7523, joserfc and cryptography are only needed now.
+    from . import client_assertion
+
+    try:
+        client = client_assertion.authenticate(query_client, request, assertion_audiences())
+    except InvalidClientError:
+        count_failure(limits)
+    # RFC 7521 §4.2: a client_id sent beside the assertion must name the same client.
+    if request.credentials[0] not in (None, client.client_id):
+        count_failure(limits)
+    g.oauth_credential = "private_key_jwt"
+    return client
+
+
+def assertion_audiences() -> list[str]:
+    """What an assertion's `aud` may be: the issuer, the token endpoint, or the endpoint called."""
+    issuer = tokens.current_issuer()
+    return [issuer, issuer + "/oauth2-token", issuer + flask_request.path]
 
 
 # Authlib tries each allowed method in turn (register_client_auth_method) and records the one
 # that returned the client as request.auth_method. The credentials were read once, by
 # requests.parse: each method answers for the requests that used its transport.
+def private_key_jwt(query_client, request: requests.ClientRequest) -> Client | None:
+    """A signed JWT assertion in the body (RFC 7523 §2.2)."""
+    return authenticate_by_assertion(query_client, request) if request.uses_assertion else None
+
+
 def client_secret_basic(query_client, request: requests.ClientRequest) -> Client | None:
     """Credentials in the Authorization header (RFC 6749 §2.3.1)."""
     return authenticate_uniformly(request) if request.via_header else None
@@ -238,7 +286,9 @@ def client_secret_basic(query_client, request: requests.ClientRequest) -> Client
 
 def client_secret_post(query_client, request: requests.ClientRequest) -> Client | None:
     """Credentials in the body, or none at all (refused the same way)."""
-    return None if request.via_header else authenticate_uniformly(request)
+    if request.via_header or request.uses_assertion:
+        return None
+    return authenticate_uniformly(request)
 
 
 def generate_token(grant_type, client, user=None, scope=None, **kwargs) -> dict:
@@ -291,13 +341,15 @@ def error_response(error: OAuth2Error) -> Response:
 
 
 def log_outcome(endpoint: str, oauth_request, ip: str | None) -> None:
-    """One line per request: endpoint, client id, outcome, IP and UTC time; never a secret."""
+    """One line per request: endpoint, client id, outcome, the credential that authenticated
+    (current, previous, private_key_jwt or -), IP and UTC time; never a secret."""
     client_id = oauth_request.attempted_client_id if oauth_request is not None else None
     log.info(
-        "%s client_id=%r outcome=%s ip=%s at=%s",
+        "%s client_id=%r outcome=%s credential=%s ip=%s at=%s",
         endpoint,
         (client_id or "")[:64],
         g.get("oauth_outcome") or "error",
+        g.get("oauth_credential") or "-",
         ip,
         datetime.now(UTC).isoformat(timespec="seconds"),
     )
@@ -327,6 +379,7 @@ def config_oauth(app) -> None:
     """Build the app's authorization server: grant, endpoints and token generator."""
     server = OAuthServer(app)
     server.register_token_generator("default", generate_token)
+    server.register_client_auth_method("private_key_jwt", private_key_jwt)
     server.register_client_auth_method("client_secret_basic", client_secret_basic)
     server.register_client_auth_method("client_secret_post", client_secret_post)
     server.register_grant(ClientCredentialsGrant)

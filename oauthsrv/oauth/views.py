@@ -3,6 +3,7 @@
 from flask import Blueprint, current_app, jsonify, request
 
 from ..services import keys, tokens
+from ..services.client_keys import SIGNING_ALGORITHMS
 from ..services.scopes import all_scopes
 from .server import AUTH_METHODS, current_server
 
@@ -63,8 +64,11 @@ def metadata_show():
             "grant_types_supported": ["client_credentials"],
             "response_types_supported": [],
             "token_endpoint_auth_methods_supported": AUTH_METHODS,
+            "token_endpoint_auth_signing_alg_values_supported": SIGNING_ALGORITHMS,
             "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
+            "introspection_endpoint_auth_signing_alg_values_supported": SIGNING_ALGORITHMS,
             "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
+            "revocation_endpoint_auth_signing_alg_values_supported": SIGNING_ALGORITHMS,
             "scopes_supported": all_scopes(),
         }
     )

@@ -4,11 +4,13 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from math import ceil
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from ..extensions import db
+from ..inputs import contains, query_int
 from ..models import CustomerUser, OAuthApplication, Organization, User
 from ..models.oauth import BACKEND, FRONTEND
+from . import clock
 
 ACTIVE = "active"
 INACTIVE = "inactive"
@@ -48,7 +50,7 @@ class GridQuery:
         """Read the grid's URL parameters; values that make no sense fall back to the default."""
         sort = args.get("sort", DEFAULT_SORT)
         direction = args.get("direction", DEFAULT_DIRECTION)
-        organization_id = _positive_int(args.get("organization"))
+        organization_id = query_int(args.get("organization"))
         status = args.get("status", "")
         return cls(
             name=(args.get("name") or "").strip()[:MAX_NAME_FILTER],
@@ -58,7 +60,7 @@ class GridQuery:
             kind=args.get("kind") if args.get("kind") in KINDS else "",
             sort=sort if sort in SORT_COLUMNS else DEFAULT_SORT,
             direction=direction if direction in ("asc", "desc") else DEFAULT_DIRECTION,
-            page=_positive_int(args.get("page")) or 1,
+            page=query_int(args.get("page")) or 1,
         )
 
     @property
@@ -117,16 +119,10 @@ class GridPage:
         return shown
 
 
-def _positive_int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and 0 < int(value) < 2**31 else None
-
-
 def _filters(query: GridQuery) -> list:
     conditions = []
     if query.name:
-        # autoescape: a '%' or '_' the user types matches itself, not any characters.
-        needle = query.name.lower()
-        conditions.append(func.lower(OAuthApplication.name).contains(needle, autoescape=True))
+        conditions.append(contains(OAuthApplication.name, query.name))
     if query.organization_id:
         conditions.append(OAuthApplication.organization_id == query.organization_id)
     if query.status:
@@ -142,10 +138,7 @@ def _owner_matches(needle: str):
     """The owner's name or email contains `needle` (back-office user or customer user)."""
 
     def matching(model):
-        return select(model.id).where(
-            func.lower(model.name).contains(needle, autoescape=True)
-            | func.lower(model.email).contains(needle, autoescape=True)
-        )
+        return select(model.id).where(contains(model.name, needle) | contains(model.email, needle))
 
     return or_(
         OAuthApplication.owner_user_id.in_(matching(User)),
@@ -185,6 +178,15 @@ def list_applications(
         OAuthApplication.created_at,
         OAuthApplication.organization_id,
         Organization.name.label("organization_name"),
+        OAuthApplication.client_auth_method,
+        # When the previous secret stops working; NULL when there is none or it has ended.
+        case(
+            (
+                OAuthApplication.previous_secret_expires_at > clock.now(),
+                OAuthApplication.previous_secret_expires_at,
+            ),
+            else_=None,
+        ).label("previous_secret_valid_until"),
     ).join(Organization, Organization.id == OAuthApplication.organization_id)
     if with_owner:
         statement = (

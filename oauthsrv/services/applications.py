@@ -5,15 +5,17 @@ import hashlib
 import hmac
 import logging
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..models import CustomerUser, OAuthApplication, Organization, User
-from ..models.oauth import BACKEND, FRONTEND
-from ..signals import application_created
-from . import ValidationError, audit
+from ..models.oauth import BACKEND, CLIENT_SECRET, FRONTEND, PRIVATE_KEY_JWT
+from ..signals import application_created, secret_regenerated
+from . import ValidationError, audit, client_keys, clock
 from .scopes import scopes_for
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,32 @@ def verify_client_secret(application: OAuthApplication | None, secret: str) -> b
     """Constant-time check of a secret; does the same work when the application is unknown."""
     expected = application.client_secret_hash if application else f"{SECRET_HASH_ALGORITHM}$"
     return hmac.compare_digest(hash_client_secret(secret or ""), expected) and bool(application)
+
+
+CURRENT = "current"
+PREVIOUS = "previous"
+
+
+def matching_secret(application, secret: str) -> str | None:
+    """CURRENT or PREVIOUS: which of the application's secrets this is, else None.
+
+    `application`: an OAuthApplication or a ClientState. One keyed hash and two constant-time
+    comparisons whatever the outcome; the previous secret counts until its overlap ends.
+    """
+    digest = hash_client_secret(secret or "")
+    empty = f"{SECRET_HASH_ALGORITHM}$"
+    current = application.client_secret_hash if application else empty
+    previous = (application.previous_client_secret_hash if application else None) or empty
+    is_current = hmac.compare_digest(digest, current)
+    is_previous = hmac.compare_digest(digest, previous)
+    if application is None:
+        return None
+    if is_current:
+        return CURRENT
+    until = application.previous_secret_expires_at
+    if is_previous and until is not None and until > clock.now():
+        return PREVIOUS
+    return None
 
 
 def find_by_client_id(client_id: str) -> OAuthApplication | None:
@@ -129,6 +157,60 @@ def _check_name_free(application: OAuthApplication, name: str) -> None:
         )
 
 
+CLIENT_AUTH_METHODS = {CLIENT_SECRET: "Client secret", PRIVATE_KEY_JWT: "Private key JWT"}
+
+
+@dataclass(frozen=True)
+class ClientAuth:
+    """How an application authenticates: its client secret, or private_key_jwt with either
+    pasted public keys (PEM, JWK or JWKS) or a JWKS URL."""
+
+    method: str = CLIENT_SECRET
+    public_keys: str | None = None
+    jwks_url: str | None = None
+
+
+def clean_client_auth(auth: ClientAuth) -> tuple[str, str | None, str | None]:
+    """(method, JWKS document, JWKS URL) to store, after the rules; else a ValidationError."""
+    if auth.method == CLIENT_SECRET:
+        return CLIENT_SECRET, None, None
+    if auth.method != PRIVATE_KEY_JWT:
+        raise ValidationError("Choose Client secret or Private key JWT.", "client_auth_method")
+    has_keys = bool((auth.public_keys or "").strip())
+    if has_keys == bool((auth.jwks_url or "").strip()):
+        raise ValidationError("Give either a public key or a JWKS URL.", field="public_keys")
+    if has_keys:
+        return PRIVATE_KEY_JWT, client_keys.normalize_public_keys(auth.public_keys), None
+    return PRIVATE_KEY_JWT, None, client_keys.clean_jwks_url(auth.jwks_url)
+
+
+def _apply_client_auth(application: OAuthApplication, auth: ClientAuth) -> bool:
+    """Set the cleaned client authentication; whether anything changed."""
+    method, jwks, url = clean_client_auth(auth)
+    before = (application.client_auth_method, application.client_jwks, application.jwks_url)
+    application.client_auth_method = method
+    application.client_jwks = jwks
+    application.jwks_url = url
+    return before != (method, jwks, url)
+
+
+def set_client_auth(application: OAuthApplication, auth: ClientAuth, *, actor: str) -> None:
+    """Switch between the client secret and private_key_jwt, or change the registered keys.
+
+    On private_key_jwt the secret is refused (and kept: switching back makes it work again);
+    on the secret, assertions are refused. Tokens already issued stay valid.
+    """
+    if _apply_client_auth(application, auth):
+        db.session.commit()
+        log.info(
+            "%s set the client authentication of application %s to %s%s",
+            actor,
+            application.client_id,
+            application.client_auth_method,
+            " (JWKS URL)" if application.jwks_url else "",
+        )
+
+
 def create_application(
     owner: User | CustomerUser,
     organization: Organization,
@@ -137,6 +219,7 @@ def create_application(
     created_by: str,
     is_active: bool = True,
     scopes: list[str] | None = None,
+    client_auth: ClientAuth | None = None,
 ) -> tuple[OAuthApplication, str]:
     """Create an application and return it with its client secret, the only time it exists."""
     kind = FRONTEND if isinstance(owner, CustomerUser) else BACKEND
@@ -151,6 +234,7 @@ def create_application(
         client_id=generate_client_id(),
     )
     _check_name_free(application, application.name)
+    _apply_client_auth(application, client_auth or ClientAuth())
     secret = generate_client_secret()
     application.client_secret_hash = hash_client_secret(secret)
     db.session.add(application)
@@ -178,11 +262,14 @@ def update_application(
     name: str,
     is_active: bool,
     scopes: list[str] | None,
+    client_auth: ClientAuth | None = None,
 ) -> None:
-    """Change an application's name, status and allowed scopes."""
+    """Change an application's name, status, allowed scopes and (if given) authentication."""
     name = clean_name(name)
     _check_name_free(application, name)
     new_scopes = clean_scopes(application.kind, scopes)
+    if client_auth is not None:
+        _apply_client_auth(application, client_auth)
     # Narrowing the scopes or deactivating must not leave older, wider tokens working.
     if not set(application.scope_list) <= set(new_scopes.split()) or (
         application.is_active and not is_active
@@ -208,15 +295,81 @@ def set_application_active(application: OAuthApplication, is_active: bool, *, ac
     log.info("%s %s application %s", actor, verb, application.client_id)
 
 
-def regenerate_secret(application: OAuthApplication, *, actor: str) -> str:
-    """Replace the client secret; the old one and every token issued so far stop working."""
+# How long the previous secret may keep working after a regeneration (the dialog's choices and
+# the CLI's --keep-old). Absent: it stops at once.
+OVERLAPS = {
+    "1h": (timedelta(hours=1), "1 hour"),
+    "24h": (timedelta(hours=24), "24 hours"),
+    "7d": (timedelta(days=7), "7 days"),
+}
+
+
+def overlap_for(keep_old: str | None) -> timedelta | None:
+    """The overlap a --keep-old value or dialog choice names; None or "" means none."""
+    if not keep_old:
+        return None
+    if keep_old not in OVERLAPS:
+        choices = ", ".join(OVERLAPS)
+        raise ValidationError(f"Keep the old secret for one of: {choices}.", field="keep_old")
+    return OVERLAPS[keep_old][0]
+
+
+def regenerate_secret(
+    application: OAuthApplication, *, actor: str, keep_old: str | None = None
+) -> str:
+    """Replace the client secret; the old one stops now or works on until the overlap ends.
+
+    Stopping now revokes every token issued so far (generation); an overlap revokes none. There
+    is at most one previous secret: regenerating during an overlap ends the older one at once.
+    """
+    overlap = overlap_for(keep_old)
     secret = generate_client_secret()
+    if overlap is None:
+        application.previous_client_secret_hash = None
+        application.previous_secret_expires_at = None
+        application.generation += 1
+    else:
+        application.previous_client_secret_hash = application.client_secret_hash
+        application.previous_secret_expires_at = clock.now() + overlap
     application.client_secret_hash = hash_client_secret(secret)
-    application.generation += 1
+    secret_regenerated.send(
+        current_app._get_current_object(),
+        application=application,
+        actor=actor,
+        previous_valid_until=application.previous_secret_expires_at,
+    )
     db.session.commit()
     audit.record(audit.SECRET_REGENERATED, actor=actor, **audit.application_fields(application))
-    log.info("%s regenerated the secret of application %s", actor, application.client_id)
+    until = application.previous_secret_expires_at
+    log.info(
+        "%s regenerated the secret of application %s; previous secret %s",
+        actor,
+        application.client_id,
+        f"valid until {until:%Y-%m-%dT%H:%M:%S}Z" if until else "stopped now",
+    )
     return secret
+
+
+def previous_secret_valid_until(application: OAuthApplication) -> datetime | None:
+    """When the previous secret stops working, or None when there is none (or it has ended)."""
+    until = application.previous_secret_expires_at
+    if application.previous_client_secret_hash and until and until > clock.now():
+        return until
+    return None
+
+
+def revoke_previous_secret(application: OAuthApplication, *, actor: str) -> bool:
+    """End the overlap now: only the current secret works. False if there was nothing to end.
+
+    Tokens already issued stay valid (they cannot tell which secret got them); regenerate
+    with "stop now" to revoke them all.
+    """
+    had_one = previous_secret_valid_until(application) is not None
+    application.previous_client_secret_hash = None
+    application.previous_secret_expires_at = None
+    db.session.commit()
+    log.info("%s revoked the previous secret of application %s", actor, application.client_id)
+    return had_one
 
 
 def delete_application(application: OAuthApplication, *, actor: str) -> None:

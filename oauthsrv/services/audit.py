@@ -26,7 +26,8 @@ from datetime import datetime, timedelta
 from flask import Flask, after_this_request, current_app, g, has_request_context, request
 from sqlalchemy import and_, case, delete, func, insert, or_, select
 
-from ..extensions import db
+from ..extensions import DATABASE_FAILURES, database_failure_reason, db
+from ..inputs import contains, query_int
 from ..models import AuditEvent, CustomerUser, OAuthApplication, User
 from ..models.base import utcnow
 from .application_grid import GridPage
@@ -136,6 +137,10 @@ class AuditBuffer:
                     with db.engine.begin() as connection:
                         _fill_names(connection, rows)
                         connection.execute(insert(AuditEvent.__table__), rows)
+                except DATABASE_FAILURES as error:  # down or locked: a known failure, one line
+                    reason = database_failure_reason(error)
+                    log.warning("audit: %d events not written (database: %s)", len(rows), reason)
+                    return 0
                 except Exception:  # noqa: BLE001  (the audit must never break a request)
                     log.exception("audit: %d events could not be written", len(rows))
                     return 0
@@ -278,7 +283,6 @@ class AuditQuery:
     def from_args(cls, args: Mapping[str, str]) -> "AuditQuery":
         """Read the filters; values that make no sense are dropped."""
         event = args.get("event", "")
-        page = args.get("page", "")
         return cls(
             event=event if event in EVENTS else "",
             client_id=_text(args.get("client_id")),
@@ -286,7 +290,7 @@ class AuditQuery:
             ip=_text(args.get("ip"))[:64],
             since=_parse_time(args.get("from")),
             until=_parse_time(args.get("to")),
-            page=int(page) if page.isdigit() and 0 < int(page) < 2**31 else 1,
+            page=query_int(args.get("page")) or 1,
         )
 
     @property
@@ -313,8 +317,7 @@ class AuditQuery:
         if self.client_id:
             conditions.append(AuditEvent.client_id == self.client_id)
         if self.owner:
-            needle = self.owner.lower()
-            conditions.append(func.lower(AuditEvent.owner).contains(needle, autoescape=True))
+            conditions.append(contains(AuditEvent.owner, self.owner))
         if self.ip:
             conditions.append(AuditEvent.ip == self.ip)
         if self.since:
@@ -325,7 +328,10 @@ class AuditQuery:
 
 
 def _text(value: str | None) -> str:
-    return (value or "").strip()[:MAX_TEXT_FILTER]
+    """A text filter; one with a NUL byte (no stored text holds one, PostgreSQL refuses it)
+    filters nothing."""
+    value = (value or "").strip()[:MAX_TEXT_FILTER]
+    return "" if "\x00" in value else value
 
 
 def _parse_time(value: str | None) -> datetime | None:

@@ -22,10 +22,10 @@ from ..models import (
     User,
     user_organizations,
 )
-from ..models.oauth import BACKEND
+from ..models.oauth import BACKEND, CLIENT_SECRET
 from . import hot_reads
 from .access import ActingOwner, ActingUser, OrganizationView, has_global_access_clause
-from .applications import verify_client_secret
+from .applications import matching_secret
 from .audit import INACTIVE, UNKNOWN_CLIENT, WRONG_SECRET
 
 # Client ids are token_urlsafe(24); anything else cannot exist and is never sent to the database.
@@ -39,6 +39,11 @@ class ClientState:
     id: int
     client_id: str
     client_secret_hash: str
+    previous_client_secret_hash: str | None
+    previous_secret_expires_at: datetime | None
+    client_auth_method: str  # models.oauth.CLIENT_SECRET or PRIVATE_KEY_JWT
+    client_jwks: str | None
+    jwks_url: str | None
     kind: str
     is_active: bool
     scopes: str
@@ -72,6 +77,11 @@ _STATE_QUERY = (
         _apps.c.id,
         _apps.c.client_id,
         _apps.c.client_secret_hash,
+        _apps.c.previous_client_secret_hash,
+        _apps.c.previous_secret_expires_at,
+        _apps.c.client_auth_method,
+        _apps.c.client_jwks,
+        _apps.c.jwks_url,
         _apps.c.kind,
         _apps.c.is_active,
         _apps.c.scopes,
@@ -140,6 +150,11 @@ def _state_from_row(row, with_owner: bool = False) -> ClientState:
         id=row.id,
         client_id=row.client_id,
         client_secret_hash=row.client_secret_hash,
+        previous_client_secret_hash=row.previous_client_secret_hash,
+        previous_secret_expires_at=row.previous_secret_expires_at,
+        client_auth_method=row.client_auth_method,
+        client_jwks=row.client_jwks,
+        jwks_url=row.jwks_url,
         kind=row.kind,
         is_active=bool(row.is_active),
         scopes=row.scopes,
@@ -176,28 +191,35 @@ def _acting_owner(row) -> ActingOwner:
 # -- client authentication --------------------------------------------------------------------
 
 
-def authenticate_client(client_id: str | None, client_secret: str | None) -> ClientState | None:
-    """The current application these credentials belong to, else None.
+def authenticate_client(
+    client_id: str | None, client_secret: str | None
+) -> tuple[ClientState, str] | None:
+    """The current application these credentials belong to and which secret matched
+    (applications.CURRENT or PREVIOUS), else None.
 
-    Unknown client, wrong secret, inactive application or owner: the same answer after the same
-    work (one query, one keyed hash, a constant-time comparison), so nothing can be enumerated.
+    Unknown client, wrong or ended secret, an application on private_key_jwt, inactive
+    application or owner: the same answer after the same work (one query, one keyed hash, two
+    constant-time comparisons), so nothing can be enumerated.
     """
-    state, failure = check_client(client_id, client_secret)
-    return None if failure else state
+    state, failure, credential = check_client(client_id, client_secret)
+    return None if failure else (state, credential)
 
 
 def check_client(
     client_id: str | None, client_secret: str | None
-) -> tuple[ClientState | None, str | None]:
-    """The state these credentials load, and why they fail (None when they succeed).
+) -> tuple[ClientState | None, str | None, str | None]:
+    """The state these credentials load, why they fail (None when they succeed) and which
+    secret matched (None when they fail).
 
     The same work whatever the reason; the reason is for the audit only (services/audit.py),
     never for the client.
     """
     state = load_client_state(client_id or "")
-    secret_ok = verify_client_secret(state, client_secret or "")
+    credential = matching_secret(state, client_secret or "")
     if state is None:
-        return None, UNKNOWN_CLIENT
-    if not secret_ok:
-        return state, WRONG_SECRET
-    return state, None if state.is_current else INACTIVE
+        return None, UNKNOWN_CLIENT, None
+    if credential is None or state.client_auth_method != CLIENT_SECRET:
+        return state, WRONG_SECRET, None
+    if not state.is_current:
+        return state, INACTIVE, None
+    return state, None, credential

@@ -5,6 +5,8 @@ Files: the active pair at OAUTH_PRIVATE_KEY_PATH / OAUTH_PUBLIC_KEY_PATH, and be
 every token it signed has expired (its ``retire_at``).
 """
 
+from __future__ import annotations
+
 import base64
 import hashlib
 import json
@@ -15,11 +17,16 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import current_app
-from jwt.algorithms import RSAAlgorithm
+
+# cryptography and PyJWT are imported where keys are read, written or published: a command
+# that never touches a key starts without them (docs/cli-startup.md).
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+from ..config import starting_a_server
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +36,9 @@ class KeysError(RuntimeError):
 
 
 ALGORITHM = "RS256"
+# NIST SP 800-57 and RFC 7518 §3.3: RS256 keys of at least 2048 bits. A shorter key (one made by
+# hand, or from an old system) is refused like a corrupt one: no token is signed or accepted.
+MIN_RSA_BITS = 2048
 # Retired keys stay published this long after the last token they signed expires (clock skew).
 RETIRE_MARGIN_SECONDS = 60
 
@@ -53,6 +63,8 @@ class PublishedKey:
 
     def jwk(self) -> dict:
         """The public JWK, with `kid`, `alg` and `use`."""
+        from jwt.algorithms import RSAAlgorithm
+
         jwk = RSAAlgorithm.to_jwk(self.public_key, as_dict=True)
         jwk.pop("key_ops", None)  # RFC 7517 §4.3: not together with "use"
         return {**jwk, "kid": self.kid, "alg": ALGORITHM, "use": "sig"}
@@ -184,13 +196,18 @@ def _read_previous(path: Path) -> list[PublishedKey]:
 
 
 def _published(entry: dict) -> PublishedKey | None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     public_key = serialization.load_pem_public_key(entry["public_key"].encode())
-    if not isinstance(public_key, rsa.RSAPublicKey):
+    if not isinstance(public_key, rsa.RSAPublicKey) or public_key.key_size < MIN_RSA_BITS:
         return None
     return PublishedKey(key_id(public_key), public_key, float(entry["retire_at"]))
 
 
 def _public_pem(public_key: rsa.RSAPublicKey) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return public_key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -204,6 +221,9 @@ def _write_pair(private_path: Path, public_path: Path) -> None:
 
 def _new_pair_files(private_path: Path, public_path: Path) -> list[tuple[Path, bytes, int]]:
     """A new RSA-2048 pair as (path, contents, mode) for _write_atomically."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private_pem = private_key.private_bytes(
         serialization.Encoding.PEM,
@@ -218,6 +238,8 @@ def _new_pair_files(private_path: Path, public_path: Path) -> list[tuple[Path, b
 
 def key_id(public_key: rsa.RSAPublicKey) -> str:
     """RFC 7638 JWK thumbprint of the public key, used as the `kid`."""
+    from jwt.algorithms import RSAAlgorithm
+
     numbers = json.loads(RSAAlgorithm.to_jwk(public_key))
     canonical = json.dumps(
         {"e": numbers["e"], "kty": "RSA", "n": numbers["n"]}, separators=(",", ":")
@@ -301,6 +323,9 @@ def jwks() -> dict:
 
 
 def _read_key_pair(private_path: Path, public_path: Path, retry: bool = True) -> SigningKey | None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     try:
         private_key = serialization.load_pem_private_key(private_path.read_bytes(), password=None)
         public_key = serialization.load_pem_public_key(public_path.read_bytes())
@@ -311,6 +336,15 @@ def _read_key_pair(private_path: Path, public_path: Path, retry: bool = True) ->
         public_key, rsa.RSAPublicKey
     ):
         log.error("OAuth signing keys unavailable: %s is not an RSA key pair", private_path)
+        return None
+    if public_key.key_size < MIN_RSA_BITS:
+        log.error(
+            "OAuth signing keys unavailable: %s is an RSA-%d key, at least %d bits are required "
+            "(`flask --app wsgi oauth keys generate --force` makes an RSA-2048 pair)",
+            private_path,
+            public_key.key_size,
+            MIN_RSA_BITS,
+        )
         return None
     if private_key.public_key().public_numbers() != public_key.public_numbers():
         # `generate`/`rotate` replace the two files one after the other: read again once.
@@ -326,21 +360,13 @@ def _read_key_pair(private_path: Path, public_path: Path, retry: bool = True) ->
     return SigningKey(private_key, public_key, key_id(public_key))
 
 
-def _starting_a_server() -> bool:
-    """A WSGI server (no Click context) or `flask run`; not `flask --help`, `oauth keys …`."""
-    import click  # Flask's own dependency, already imported by Flask
-
-    context = click.get_current_context(silent=True)
-    return context is None or context.command.name == "run"
-
-
 def report_keys_at_start(app) -> None:
     """Say at start, as the first thing logged, when tokens cannot be signed.
 
     Otherwise the first ERROR would come only when a page or a client first needs the keys.
     Other commands stay quiet: `make run` upgrades the database before it generates the keys.
     """
-    if not _starting_a_server():
+    if not starting_a_server():
         return
     with app.app_context():
         if load_signing_key() is None:  # _read_key_pair has logged why

@@ -3,20 +3,22 @@
 The token endpoint resolves scopes once, in the grant (oauth/server.py), and signs with them.
 """
 
+import logging
 import secrets
 import time
 from datetime import timedelta
 
-import jwt
 from flask import current_app
 from sqlalchemy import or_, update
 
-from ..extensions import db
+from ..extensions import DATABASE_FAILURES, database_failure_reason, db, rollback_quietly
 from ..models import OAuthApplication
 from ..models.base import utcnow
 from . import keys
 from .client_state import ClientState
 from .tokens import TOKEN_TYPE, InvalidScope, KeysUnavailable, audience_for, current_issuer
+
+log = logging.getLogger(__name__)
 
 # Last Used is written at most this often per application, so issuing needs no write mostly.
 LAST_USED_INTERVAL = timedelta(seconds=60)
@@ -39,6 +41,8 @@ def issue_access_token(state: ClientState, scope: str) -> dict:
     Returns the token response members: token_type, expires_in, access_token, scope.
     Raises KeysUnavailable when no signing key can be loaded.
     """
+    import jwt  # here, not at the top: commands that never sign a token start without PyJWT
+
     signing_key = keys.load_signing_key()
     if signing_key is None:
         raise KeysUnavailable("no usable signing key")
@@ -73,15 +77,28 @@ def _claims(state: ClientState, scope: str, ttl: int) -> dict:
 
 
 def touch_last_used(state: ClientState) -> None:
-    """Record the application's use, at most once per LAST_USED_INTERVAL (a write is rare)."""
+    """Record the application's use, at most once per LAST_USED_INTERVAL (a write is rare).
+
+    Best effort: a database that cannot take the write (locked, gone since the read) does not
+    cost the client its token; the next token request writes it.
+    """
     now = utcnow()
     if state.last_used_at is not None and now - state.last_used_at < LAST_USED_INTERVAL:
         return
+    try:
+        _write_last_used(state.id, now)
+    except DATABASE_FAILURES as error:
+        rollback_quietly()
+        reason = database_failure_reason(error)
+        log.warning("Last Used of application %s not written: %s", state.id, reason)
+
+
+def _write_last_used(application_id: int, now) -> None:
     # Conditional, so concurrent workers write once; updated_at is kept as it is.
     db.session.execute(
         update(OAuthApplication)
         .where(
-            OAuthApplication.id == state.id,
+            OAuthApplication.id == application_id,
             or_(
                 OAuthApplication.last_used_at.is_(None),
                 OAuthApplication.last_used_at < now - LAST_USED_INTERVAL,

@@ -11,7 +11,6 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import jwt
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
@@ -90,6 +89,8 @@ DECODE_CACHE_SIZE = 4096
 @functools.lru_cache(maxsize=DECODE_CACHE_SIZE)
 def _verified_claims(token: str, issuer: str, audiences: tuple[str, ...]) -> tuple[dict, str]:
     """The claims and `kid` of a token whose signature, header and claims check out."""
+    import jwt  # here, not at the top: commands that never see a token start without PyJWT
+
     public_key, kid = _public_key_of(token)
     try:
         claims = jwt.decode(
@@ -109,6 +110,8 @@ def _verified_claims(token: str, issuer: str, audiences: tuple[str, ...]) -> tup
 
 def _public_key_of(token: str):
     """The published key named by the token's `kid`, once `alg` and `typ` are what we issue."""
+    import jwt
+
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as error:

@@ -10,8 +10,9 @@ lives by responsibility (the contract is described in docs/tokens.md):
   APIs, introspection, revocation).
 """
 
-from flask import current_app, request
+from flask import current_app
 
+from ..config import DEV_ISSUER
 from ..models.oauth import BACKEND, FRONTEND
 
 TOKEN_TYPE = "at+jwt"  # RFC 9068 §2.1
@@ -47,12 +48,9 @@ class InvalidScope(ValueError):
 
 
 def current_issuer() -> str:
-    """OAUTH_ISSUER, else the URL root the request came to, without a trailing slash."""
-    configured = current_app.config.get("OAUTH_ISSUER")
-    if configured:
-        return configured.rstrip("/")
-    current = request._get_current_object()  # one context lookup instead of three
-    return f"{current.scheme}://{current.host}{current.root_path}".rstrip("/")
+    """OAUTH_ISSUER without a trailing slash; never the Host a request came with (a server
+    does not start without it, see config.require_issuer; DEV_ISSUER for the CLI and debug)."""
+    return (current_app.config.get("OAUTH_ISSUER") or DEV_ISSUER).rstrip("/")
 
 
 def audience_for(kind: str, issuer: str | None = None) -> str:

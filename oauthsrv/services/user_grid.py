@@ -7,6 +7,7 @@ from math import ceil
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..inputs import contains, query_int
 from ..models import OAuthApplication, User, user_organizations
 from .application_grid import GridPage
 
@@ -34,9 +35,7 @@ class UserQuery:
     @classmethod
     def from_args(cls, args: Mapping[str, str], organization_ids: set[int]) -> "UserQuery":
         """Read the URL parameters; values that make no sense fall back to the default."""
-        organization = args.get("organization", "")
-        organization_id = int(organization) if organization.isdigit() else None
-        page = args.get("page", "")
+        organization_id = query_int(args.get("organization"))
         return cls(
             q=(args.get("q") or "").strip()[:255],
             organization_id=organization_id if organization_id in organization_ids else None,
@@ -44,7 +43,7 @@ class UserQuery:
             role=args.get("role") if args.get("role") in ROLES else "",
             sort=args.get("sort") if args.get("sort") in SORT_COLUMNS else "name",
             direction=args.get("direction") if args.get("direction") in ("asc", "desc") else "asc",
-            page=int(page) if page.isdigit() and 0 < int(page) < 2**31 else 1,
+            page=query_int(args.get("page")) or 1,
         )
 
     @property
@@ -71,11 +70,7 @@ class UserQuery:
     def conditions(self) -> list:
         conditions = []
         if self.q:
-            needle = self.q.lower()
-            conditions.append(
-                func.lower(User.name).contains(needle, autoescape=True)
-                | func.lower(User.email).contains(needle, autoescape=True)
-            )
+            conditions.append(contains(User.name, self.q) | contains(User.email, self.q))
         if self.organization_id:
             members = select(user_organizations.c.user_id).where(
                 user_organizations.c.organization_id == self.organization_id

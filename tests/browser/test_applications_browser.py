@@ -202,7 +202,7 @@ def test_row_actions_edit_deactivate_activate_regenerate_delete(
 
 
 def test_administrator_manages_a_users_applications_on_their_page(page, login, make_user):
-    make_user(email="root@example.com", name="Root Admin", is_admin=True)
+    make_user(email="root@example.com", name="Root Admin", is_admin=True, orgs=("Globex",))
     make_user(email="bob@example.com", name="Bob Builder", orgs=("Globex",))
     login("root@example.com", PASSWORD)
     page.get_by_role("link", name="Users", exact=True).click()

@@ -192,6 +192,11 @@ def test_my_user_top_bar_and_every_dialog(sized_page, size, world):
         ("customer-user-new", "/admin/customer-users/new"),
         ("notifications", "/admin/system/notifications"),
         ("template-edit", "/admin/system/notifications/templates/backend_application_created/en"),
+        ("customer-user-edit", "/admin/customer-users/{customer}/edit"),
+        ("not-found", "/admin/no-such-page"),
+        ("all-applications", "/admin/oauth-applications"),
+        ("organizations", "/admin/organizations"),
+        ("audit", "/admin/audit"),
     ],
 )
 def test_admin_pages(sized_page, size, world, name, path):
@@ -222,3 +227,38 @@ def test_an_expired_session_says_so_and_comes_back(sized_page, size, world):
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(re.compile(r"/admin/customer-users\?status=active$"))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/users",
+        "/admin/customer-users",
+        "/admin/system/notifications",
+        "/admin/organizations",
+        "/admin/audit",
+    ],
+)
+def test_lists_become_cards_on_a_phone(sized_page, size, world, path):
+    # Every value readable without scrolling sideways, each under its column's name.
+    page = sized_page
+    log_in(page)
+    page.goto(path)
+    cells = page.locator("table.grid-cards tbody td")
+    expect(cells.first).to_be_visible()
+    width = SIZES[size]["viewport"]["width"]
+    rights = cells.evaluate_all("cells => cells.map(c => c.getBoundingClientRect().right)")
+    assert max(rights) <= width, rights
+    first = cells.first
+    label = first.evaluate("c => getComputedStyle(c, '::before').content")
+    assert label == (f'"{first.get_attribute("data-label")}"' if size == "mobile" else "none")
+
+
+def test_an_empty_grid_says_only_that_on_a_phone(sized_page, size, world):
+    # The card labels ("Application Name") are for values, not for the empty grid's sentence.
+    page = sized_page
+    log_in(page)
+    page.goto(f"/admin/customer-users/{world['customer'].id}")
+    empty = page.locator("#apps-grid td.empty")
+    expect(empty).to_have_text("No applications yet.")
+    assert empty.evaluate("c => getComputedStyle(c, '::before').content") == "none"

@@ -8,11 +8,15 @@ import time
 import jwt
 import pytest
 import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.warnings import InsecureKeyLengthWarning
 from oauth_helpers import GRANT, JWKS_PATH, METADATA_PATH, TOKEN_PATH
 
 from oauthsrv import create_app
 from oauthsrv.extensions import db
 from oauthsrv.services import keys, token_verification, tokens
+from tests.conftest import TEST_PASSWORD
 
 
 def issue(client, creds) -> str:
@@ -140,9 +144,13 @@ def test_metadata_names_every_endpoint(client):
     assert document["grant_types_supported"] == ["client_credentials"]
     for name in ("token", "introspection", "revocation"):
         assert document[f"{name}_endpoint_auth_methods_supported"] == [
+            "private_key_jwt",
             "client_secret_basic",
             "client_secret_post",
         ]
+        algorithms = document[f"{name}_endpoint_auth_signing_alg_values_supported"]
+        assert {"RS256", "PS256", "ES256", "Ed25519"} <= set(algorithms)
+        assert not {"none", "HS256"} & set(algorithms)
     assert {"profile:read", "users:read", "applications:read", "customer:read"} <= set(
         document["scopes_supported"]
     )
@@ -187,3 +195,43 @@ def test_usable_keys_log_nothing_at_start(app_config, caplog):
     assert not [record for record in caplog.records if record.levelname == "ERROR"]
     with started.app_context():
         db.engine.dispose()
+
+
+def write_rsa_pair(private_path, public_path, bits: int) -> rsa.RSAPrivateKey:
+    private_key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    private_path.write_bytes(
+        private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    public_path.write_bytes(
+        private_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return private_key
+
+
+def test_an_rsa_key_under_2048_bits_is_refused_like_a_corrupt_one(
+    client, backend, owner, key_paths, caplog
+):
+    claims = jwt.decode(issue(client, backend), options={"verify_signature": False})
+    weak = write_rsa_pair(*key_paths, bits=1024)
+    caplog.set_level(logging.INFO)
+    refused = client.post(TOKEN_PATH, data={**GRANT, **backend.body})
+    assert refused.status_code == 503
+    assert refused.get_json()["error"] == "temporarily_unavailable"
+    with pytest.warns(InsecureKeyLengthWarning):  # PyJWT says it too
+        forged = jwt.encode(
+            claims, weak, algorithm="RS256", headers={"kid": keys.key_id(weak.public_key())}
+        )
+    api = client.get("/admin/api/me", headers={"Authorization": f"Bearer {forged}"})
+    assert api.status_code == 401
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and "RSA-1024 key, at least 2048 bits are required" in errors[0]
+    assert client.get(JWKS_PATH).get_json() == {"keys": []}
+    client.post("/admin/login", data={"email": owner.email, "password": TEST_PASSWORD})
+    page = client.get("/admin/profile").get_data(as_text=True)
+    assert "encryption keys configuration was not complete" in page

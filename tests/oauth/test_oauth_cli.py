@@ -102,6 +102,8 @@ def test_list_shows_no_secret_and_filters_by_owner(runner, owner, customer, make
         "kind",
         "active",
         "last_used_at",
+        "client_auth_method",
+        "previous_secret_valid_until",
     }
     assert secret not in json.dumps(rows)
     [mine] = run_json(runner, "oauth", "apps", "list", "--owner", "OWNER@example.com")
@@ -113,6 +115,8 @@ def test_list_shows_no_secret_and_filters_by_owner(runner, owner, customer, make
         "kind": "backend",
         "active": True,
         "last_used_at": None,
+        "client_auth_method": "client_secret",
+        "previous_secret_valid_until": None,
     }
 
 

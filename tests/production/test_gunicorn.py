@@ -27,11 +27,16 @@ def test_plain_gunicorn_uses_the_shipped_settings(tmp_path, servers):
         timeout=5,
     )
     assert leaked.status_code == 400
+    token_in_query = requests.get(
+        server.url + "/admin/api/me?access_token=leaked-token-456", timeout=5
+    )
+    assert token_in_query.status_code == 400
     server.stop()
     log = server.log_text()
-    assert '"POST /oauth2-token?client_secret=…&scope=… HTTP/1.1" 400' in log
+    assert '"POST /oauth2-token?client_secret=[redacted]&scope=[redacted] HTTP/1.1" 400' in log
     assert '"POST /oauth2-token HTTP/1.1" 200' in log
-    assert "leaked-value-123" not in log
+    assert '"GET /admin/api/me?access_token=[redacted] HTTP/1.1" 400' in log
+    assert "leaked-value-123" not in log and "leaked-token-456" not in log
 
 
 def test_workers_without_keys_answer_503_and_recover_when_keys_appear(tmp_path, servers):
