@@ -17,6 +17,7 @@ rule: on a shared machine the others only add other processes' noise) and the me
 
 import argparse
 import secrets
+import shutil
 import statistics
 import sys
 import tempfile
@@ -30,10 +31,16 @@ def parse_args():
     parser.add_argument("--rounds", type=int, default=21)
     parser.add_argument("--database-uri", help="an empty database (default: SQLite, temporary)")
     parser.add_argument("--root", help="import oauthsrv from this checkout instead")
+    parser.add_argument(
+        "--only",
+        choices=["audit", "no audit"],
+        help="one mode, one round, nothing printed (for callgrind: see docs/administration.md)",
+    )
+    parser.add_argument("--keys", help="a directory with private.key and public.key to reuse")
     return parser.parse_args()
 
 
-def build(root: Path, workdir: Path, uri: str | None):
+def build(root: Path, workdir: Path, uri: str | None, keys_from: str | None = None):
     """A migrated database with keys, a user and an application; the app and its credentials."""
     sys.path.insert(0, str(root))
     from flask_migrate import upgrade
@@ -41,6 +48,9 @@ def build(root: Path, workdir: Path, uri: str | None):
     from oauthsrv import create_app
     from oauthsrv.services import accounts, applications, keys
 
+    if keys_from:  # the same key every run: key generation's work varies with the primes
+        for name in ("private.key", "public.key"):
+            shutil.copy(Path(keys_from) / name, workdir / name)
     app = create_app(
         {
             "SECRET_KEY": secrets.token_urlsafe(16),
@@ -53,7 +63,8 @@ def build(root: Path, workdir: Path, uri: str | None):
     )
     with app.app_context():
         upgrade(directory=str(root / "migrations"))
-        keys.generate_keys()
+        if not keys_from:
+            keys.generate_keys()
         user = accounts.create_user("bench@example.com", "bench-password", "Bench", ["Bench"])
         application, secret = applications.create_application(
             user, user.organizations[0], "Bench", created_by="bench"
@@ -79,7 +90,7 @@ def main() -> int:
     logging.disable(logging.INFO)  # one log line per request would dominate the figures
     root = Path(args.root).resolve() if args.root else Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as tmp:
-        app, client_id, secret = build(root, Path(tmp), args.database_uri)
+        app, client_id, secret = build(root, Path(tmp), args.database_uri, args.keys)
         data = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
         client = app.test_client()
         try:
@@ -101,8 +112,14 @@ def main() -> int:
                 audit.record, app.config["AUDIT_BATCH_SIZE"] = shipped_record, 1
 
             modes = {"no audit": disabled, "audit": shipped, "audit, batch 1": every_response}
+        if args.only:  # with --root there is one mode: that checkout's token endpoint
+            modes = {args.only: modes.get(args.only, next(iter(modes.values())))}
         with app.app_context():
             run_round(client, data, 200)  # warm-up: caches, prepared statements, JIT-less paths
+            if args.only:
+                modes[args.only]()
+                run_round(client, data, args.requests)
+                return 0
             figures = {name: [] for name in modes}
             for _ in range(args.rounds):
                 for name, switch in modes.items():

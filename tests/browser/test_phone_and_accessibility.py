@@ -194,9 +194,6 @@ def test_my_user_top_bar_and_every_dialog(sized_page, size, world):
         ("template-edit", "/admin/system/notifications/templates/backend_application_created/en"),
         ("customer-user-edit", "/admin/customer-users/{customer}/edit"),
         ("not-found", "/admin/no-such-page"),
-        ("all-applications", "/admin/oauth-applications"),
-        ("organizations", "/admin/organizations"),
-        ("audit", "/admin/audit"),
     ],
 )
 def test_admin_pages(sized_page, size, world, name, path):
