@@ -98,6 +98,7 @@ def main() -> int:
         {
             "SQLALCHEMY_DATABASE_URI": args.database_uri or f"sqlite:///{workdir / 'bench.db'}",
             "SECRET_KEY": "bench",
+            "OAUTH_ISSUER": "http://localhost",  # a server does not start without one
             "WTF_CSRF_ENABLED": False,
             "OAUTH_PRIVATE_KEY_PATH": str(workdir / "private.key"),
             "OAUTH_PUBLIC_KEY_PATH": str(workdir / "public.key"),

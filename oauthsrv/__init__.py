@@ -46,6 +46,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     machine_app = create_machine_app(app)
     app.extensions[MACHINE_APP] = machine_app
     app.wsgi_app = security.StrictTransport(PathDispatcher(app.wsgi_app, machine_app))
+    # A chunked body is measured before either app reads it: over the limit is 413, not cut.
+    app.wsgi_app = inputs.TerminatedBody(app.wsgi_app, app.config)
     security.trust_proxies(app)  # around the dispatcher: both apps see the client's address
     return app
 

@@ -51,8 +51,12 @@ DEFAULTS = {
     "OAUTH_CLIENT_FAILURES_PER_CLIENT_IP": 10,
     "OAUTH_CLIENT_FAILURES_PER_IP": 30,
     "OAUTH_CLIENT_THROTTLE_WINDOW": 60,
-    # Counters for throttling: "memory://" per process, or "redis://127.0.0.1:6379/0" shared.
-    "RATELIMIT_STORAGE_URI": "memory://",
+    # Counters for throttling (oauthsrv.throttle): empty for THROTTLE_FILE, shared by the
+    # workers of this host; "redis://127.0.0.1:6379/0" shared by every host (THROTTLE_FILE
+    # while Redis is down); "memory://" this process only.
+    "RATELIMIT_STORAGE_URI": "",
+    # The host's counters: a SQLite file (relative to the project root unless absolute).
+    "THROTTLE_FILE": "instance/throttle.sqlite",
     # How many reverse-proxy hops to trust for X-Forwarded-For (0: use the socket address).
     "TRUSTED_PROXIES": 0,
     # Failed logins allowed per window before the account or the IP is throttled.
@@ -112,7 +116,12 @@ ISSUER_REQUIRED = (
     "issuer is never taken from the Host header."
 )
 
-PATH_KEYS = ("OAUTH_PRIVATE_KEY_PATH", "OAUTH_PUBLIC_KEY_PATH", "MAIL_FILE_DIRECTORY")
+PATH_KEYS = (
+    "OAUTH_PRIVATE_KEY_PATH",
+    "OAUTH_PUBLIC_KEY_PATH",
+    "MAIL_FILE_DIRECTORY",
+    "THROTTLE_FILE",
+)
 
 
 def load_config(app, test_config=None):

@@ -111,6 +111,7 @@ def main() -> None:
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory / 'bench.db'}",
             "SECRET_KEY": "bench",
+            "OAUTH_ISSUER": "http://localhost",  # a server does not start without one
             "OAUTH_PRIVATE_KEY_PATH": str(directory / "private.key"),
             "OAUTH_PUBLIC_KEY_PATH": str(directory / "public.key"),
             "MAIL_FILE_DIRECTORY": str(directory / "mail"),

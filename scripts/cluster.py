@@ -57,6 +57,7 @@ def app_env(workdir: Path, database_uri: str, redis_uri: str | None = None, **ex
             "OAUTHSRV_OAUTH_PUBLIC_KEY_PATH": str(workdir / "keys" / "public.key"),
             "OAUTHSRV_MAIL_FILE_DIRECTORY": str(workdir / "mail"),
             "OAUTHSRV_RATELIMIT_STORAGE_URI": redis_uri or "memory://",
+            "OAUTHSRV_THROTTLE_FILE": str(workdir / "throttle.sqlite"),
         }
     )
     env.update({f"OAUTHSRV_{key}": str(value) for key, value in extra.items()})

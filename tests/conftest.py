@@ -15,7 +15,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from oauthsrv import create_app
 from oauthsrv.extensions import db
-from oauthsrv.services import accounts, applications
+from oauthsrv.services import accounts, applications, audit
 from oauthsrv.services import clock as clock_module
 
 TEST_PASSWORD = "correct-horse-battery"
@@ -101,6 +101,8 @@ def app_config(database_uri, key_paths, tmp_path):
         OAUTH_PUBLIC_KEY_PATH=str(public_path),
         # No SMTP server in tests: mail goes to files here, never into instance/mail/.
         MAIL_FILE_DIRECTORY=str(tmp_path / "mail"),
+        # The host's counters (used while a test's Redis is down), never instance/'s.
+        THROTTLE_FILE=str(tmp_path / "throttle.sqlite"),
     )
 
 
@@ -113,6 +115,9 @@ def app(app_config):
     app.before_request_funcs.setdefault(None, []).insert(0, lambda: g.__dict__.clear())
     with app.app_context():
         yield app
+        # Written now and emptied away: a buffer left for the exit hook would open one more
+        # connection per test app at exit ("too many clients" on PostgreSQL).
+        audit.flush()
         db.session.remove()
         empty_all_tables()
         db.engine.dispose()

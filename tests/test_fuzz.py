@@ -74,6 +74,8 @@ def fuzz(client, targets, requests) -> list[str]:
     for method, path in targets["routes"]:
         for label, kwargs in requests(method, path):
             response = client.open(method=method, **{"path": path, **kwargs})
+            response.get_data()  # a streamed answer (the CSV export) runs to its end
+            response.close()
             problem = judge(response, kwargs.get("path", path))
             if problem:
                 broken.append(f"{method} {kwargs.get('path', path)} [{label}]: {problem}")
@@ -95,9 +97,8 @@ def every(value) -> dict:
 def test_the_table_values_in_query_and_form(client, targets):
     def requests(method, path):
         for value in BAD_VALUES:
-            yield f"query {value[:12]!r}", {"query_string": every(value)}
-            if method == "POST":
-                yield f"form {value[:12]!r}", {"data": every(value)}
+            where = "data" if method == "POST" else "query_string"
+            yield f"{where} {value[:12]!r}", {where: every(value)}
 
     assert fuzz(client, targets, requests) == []
 
@@ -159,7 +160,7 @@ def test_huge_and_repeated_headers(client, targets):
 
 def test_huge_and_repeated_parameters(client, targets):
     repeated = MultiDict([(name, str(n)) for name in PARAMETERS for n in range(20)])
-    many = MultiDict([(f"p{n}", "1") for n in range(5000)])
+    many = MultiDict([(f"p{n}", "1") for n in range(1000)])
 
     def requests(method, path):
         yield "repeated query", {"query_string": repeated}

@@ -76,9 +76,11 @@ def test_page_lists_templates_per_event_and_locale_rules_and_outbox(client, admi
     html = client.get(PAGE).get_data(as_text=True)
     assert "Back-office user application created" in html
     assert "Customer user application created" in html
+    assert "Back-office user application secret regenerated" in html
+    assert "Customer user application secret regenerated" in html
     for locale in ("English", "Deutsch", "Français"):
         assert locale in html
-    assert html.count(">Edit</a>") == 6
+    assert html.count(">Edit</a>") == 12  # four events, three locales
     assert "Notification rules" in html and "Owner&#39;s preferred locale" in html
     assert "No pending or failed messages." in html
 

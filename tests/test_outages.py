@@ -20,7 +20,7 @@ from oauthsrv import create_app
 from oauthsrv.extensions import db
 from oauthsrv.machine import RETRY_AFTER_SECONDS
 from oauthsrv.models import OAuthApplication
-from oauthsrv.services import accounts, applications
+from oauthsrv.services import accounts, applications, audit
 from scripts.cluster import PrivatePostgres
 from tests.conftest import TEST_PASSWORD, base_config
 
@@ -95,6 +95,7 @@ def pg_app(private_postgres, key_paths, tmp_path):
     with app.app_context():
         upgrade()
         yield app
+        audit.flush()  # now, while this database exists (else at exit, when it is gone)
         db.session.remove()
         db.engine.dispose()
 
@@ -130,8 +131,10 @@ def test_postgresql_down_answers_503_everywhere_and_recovers_without_restart(
     assert_api_503(machine.get("/admin/api/me", headers=bearer))
     assert_page_503(person.get("/admin/profile"))
     assert_page_503(person.get("/admin/login"))
+    audit.record(audit.USER_DEACTIVATED)  # outside a request: written at once, or not at all
     assert no_tracebacks(caplog) == []
     assert "OperationalError on POST /oauth2-token" in caplog.text
+    assert "events not written (database: connection failed" in caplog.text
     assert secret not in caplog.text
 
     private_postgres.start()

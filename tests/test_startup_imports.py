@@ -45,6 +45,7 @@ def loaded_after(code: str, lazy: tuple[str, ...], tmp_path) -> list[str]:
         "OAUTHSRV_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'app.db'}",
         "OAUTHSRV_OAUTH_PRIVATE_KEY_PATH": str(tmp_path / "private.key"),
         "OAUTHSRV_OAUTH_PUBLIC_KEY_PATH": str(tmp_path / "public.key"),
+        "OAUTHSRV_OAUTH_ISSUER": "http://localhost",  # a server does not start without one
     }
     run = subprocess.run(
         [sys.executable, "-c", code + LOADED.format(lazy=lazy)],

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from ..services.audit import AUTH_FAILED, CHART_HOURS, TOKEN_ISSUED, hour_of
 
 WIDTH = 840  # 5 units per hour
-PLOT_TOP, PLOT_HEIGHT = 16, 140
+PLOT_TOP, PLOT_HEIGHT = 28, 140
 AXIS = PLOT_TOP + PLOT_HEIGHT
-HEIGHT = AXIS + 24
+HEIGHT = AXIS + 28
 BAR = WIDTH / CHART_HOURS
 
 
@@ -29,17 +29,18 @@ class Bar:
     url: str
 
     @property
+    def hour_text(self) -> str:
+        return f"{self.hour:%a %d %b %H}:00–{self.hour + timedelta(hours=1):%H}:00 UTC"
+
+    @property
     def label(self) -> str:
-        return (
-            f"{self.hour:%a %d %b %H}:00–{self.hour + timedelta(hours=1):%H}:00 UTC: "
-            f"{self.issued} issued, {self.failed} failed"
-        )
+        return f"{self.hour_text}: {self.issued} issued, {self.failed} failed"
 
 
 @dataclass(frozen=True)
 class Chart:
     bars: list[Bar]
-    days: list[tuple[float, str]]  # x of midnight, day label
+    days: list[tuple[float, float, str, str]]  # x of midnight, x of its label, anchor, label
     peak: int
     total_issued: int
     total_failed: int
@@ -66,7 +67,7 @@ class Chart:
         )
         worst = self.busiest_failure
         if worst is not None:
-            text += f"; most failures in one hour: {worst.failed:,} ({worst.label.split(':')[0]})"
+            text += f"; most failures in one hour: {worst.failed:,} ({worst.hour_text})"
         return text + "."
 
 
@@ -104,7 +105,10 @@ def build_chart(
             )
         )
         if hour.hour == 0:
-            days.append((x, f"{hour:%a %d %b}"))
+            # Today's label would run past the right edge: it ends there instead.
+            near_end = x > WIDTH - 60
+            label_x, anchor = (WIDTH - 2, "end") if near_end else (x + 3, "start")
+            days.append((x, label_x, anchor, f"{hour:%a %d %b}"))
     return Chart(
         bars=bars,
         days=days,

@@ -1,11 +1,11 @@
 """Forms of the administration pages. Only these fields are read."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..applications.forms import MultiCheckboxField
+from ..inputs import Form
 from ..services.accounts import MIN_PASSWORD_LENGTH
 from ..templating import LOCALES
 
@@ -32,7 +32,7 @@ class PasswordChoiceMixin:
             raise ValidationError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters.")
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=255)])
     email = EmailField("Primary Email", validators=[DataRequired(), Length(max=255)])
     organizations = MultiCheckboxField("Organizations", coerce=int)
@@ -50,11 +50,11 @@ class NewUserForm(PasswordChoiceMixin, UserForm):
     pass
 
 
-class ResetPasswordForm(PasswordChoiceMixin, FlaskForm):
+class ResetPasswordForm(PasswordChoiceMixin, Form):
     pass
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     password = PasswordField(
         "New password",
         validators=[DataRequired()],
@@ -67,7 +67,7 @@ class SetPasswordForm(FlaskForm):
             raise ValidationError("The two passwords differ.")
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(Form):
     """The grid's filters travel in the query string, so no CSRF."""
 
     class Meta:
@@ -95,6 +95,6 @@ class UserFilterForm(FlaskForm):
     )
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=255)])
     is_global_access = BooleanField("Global access")

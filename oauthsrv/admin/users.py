@@ -19,6 +19,7 @@ from ..auth.forms import ConfirmForm
 from ..extensions import db
 from ..htmx import render_page_or_fragment
 from ..models import Organization
+from ..notifications.events import public_base_url
 from ..services import ValidationError, accounts, password_links
 from ..services.access import administered_users_clause
 from ..services.user_grid import UserQuery, list_users
@@ -153,7 +154,9 @@ def user_reset_password(user_id: int):
 
 def password_link_page(user, heading: str):
     """The one page that shows a set-password link: never cached."""
-    link = url_for("admin.password_set", token=password_links.make_token(user), _external=True)
+    # The link leaves the back-office (a chat, an email): BASE_URL, never a Host header.
+    path = url_for("admin.password_set", token=password_links.make_token(user))
+    link = public_base_url() + path
     response = make_response(
         render_template("admin/user_password_link.html", user=user, link=link, heading=heading)
     )

@@ -1,11 +1,20 @@
 """The Add and Edit dialogs. Only these fields are read: anything else posted is ignored."""
 
-from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..inputs import Form
-from ..services.applications import MAX_NAME_LENGTH
+from ..services.applications import CLIENT_AUTH_METHODS, MAX_NAME_LENGTH, OVERLAPS
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -51,6 +60,26 @@ class EditApplicationForm(Form):
     name = StringField("Application Name", render_kw={"maxlength": MAX_NAME_LENGTH})
     is_active = BooleanField("Active")
     scopes = MultiCheckboxField("Allowed Scopes", validate_choice=False)
+    # Absent from a post (a client of the dialog before this field): the method stays as it is.
+    client_auth_method = RadioField(
+        "Client authentication",
+        choices=[SelectChoice(value, label) for value, label in CLIENT_AUTH_METHODS.items()],
+        validate_choice=False,
+    )
+    # The key rules (PEM, JWK or JWKS; HTTPS URL) are the service's; its errors land here.
+    public_keys = TextAreaField("Public key (PEM, JWK or JWKS)")
+    jwks_url = StringField("or JWKS URL", render_kw={"inputmode": "url"})
 
     def validate_scopes(self, field):
         check_scopes(field)
+
+
+class RegenerateSecretForm(Form):
+    """When the current secret stops: now (the default) or after one of the overlaps."""
+
+    keep_old = RadioField(
+        "The current secret",
+        choices=[SelectChoice("", "stops working now")]
+        + [SelectChoice(key, f"keeps working for {label}") for key, (_, label) in OVERLAPS.items()],
+        default="",
+    )

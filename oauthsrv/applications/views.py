@@ -28,7 +28,7 @@ from ..services import ValidationError, applications, audit
 from ..services.application_grid import GridPage, GridQuery, list_applications
 from ..services.keys import keys_available
 from ..services.scopes import API_SCOPES
-from .forms import EditApplicationForm, NewApplicationForm
+from .forms import EditApplicationForm, NewApplicationForm, RegenerateSecretForm
 from .owners import OWNER_KINDS, OwnerContext, acting_user_description
 
 KEYS_MISSING = (
@@ -213,10 +213,31 @@ def name_taken() -> ValidationError:
 
 
 def edit_form(application: OAuthApplication) -> EditApplicationForm:
-    data = {"name": application.name, "is_active": application.is_active}
-    form = EditApplicationForm(data={**data, "scopes": application.scope_list})
+    data = {
+        "name": application.name,
+        "is_active": application.is_active,
+        "scopes": application.scope_list,
+        "client_auth_method": application.client_auth_method,
+        "public_keys": pretty_keys(application.client_jwks),
+        "jwks_url": application.jwks_url or "",
+    }
+    form = EditApplicationForm(data=data)
     form.scopes.choices = list(API_SCOPES[application.kind].items())
     return form
+
+
+def pretty_keys(jwks: str | None) -> str:
+    """The registered public keys as the JWKS the dialog shows (and posts back unchanged)."""
+    return json.dumps(json.loads(jwks), indent=2) if jwks else ""
+
+
+def posted_client_auth(form: EditApplicationForm) -> applications.ClientAuth | None:
+    """The Client authentication the dialog posted; None from a client that sent none."""
+    if not form.client_auth_method.raw_data:
+        return None
+    return applications.ClientAuth(
+        form.client_auth_method.data, form.public_keys.data, form.jwks_url.data
+    )
 
 
 def app_edit(ctx: OwnerContext, app_id: int):
@@ -231,6 +252,7 @@ def app_edit(ctx: OwnerContext, app_id: int):
                 name=form.name.data,
                 is_active=form.is_active.data,
                 scopes=form.scopes.data,
+                client_auth=posted_client_auth(form),
             )
             return changed(ctx, f"Application “{application.name}” saved.")
         except (ValidationError, IntegrityError) as error:
@@ -244,6 +266,7 @@ def app_edit(ctx: OwnerContext, app_id: int):
         form=form,
         application=application,
         scopes=API_SCOPES[application.kind],
+        previous_valid_until=applications.previous_secret_valid_until(application),
     )
 
 
@@ -268,15 +291,43 @@ def app_deactivate(ctx: OwnerContext, app_id: int):
 
 
 def app_regenerate_secret(ctx: OwnerContext, app_id: int):
-    """Regenerate Secret: confirm, then the new secret, shown once; the old one dies at once."""
+    """Regenerate Secret: choose when the current secret stops (now, or after an overlap),
+    then the new secret, shown once."""
     application = ctx.get_application(app_id)
     if not keys_available():
         return keys_missing_dialog(ctx)
-    if request.method == "GET":
-        return render_dialog("applications/_regenerate_modal.html", ctx, application=application)
-    secret = applications.regenerate_secret(application, actor=acting_user_description())
-    message = f"New secret generated for “{application.name}”; the old one no longer works."
+    form = RegenerateSecretForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_dialog(
+            "applications/_regenerate_modal.html", ctx, status, form=form, application=application
+        )
+    secret = applications.regenerate_secret(
+        application, actor=acting_user_description(), keep_old=form.keep_old.data or None
+    )
+    until = applications.previous_secret_valid_until(application)
+    if until is None:
+        message = f"New secret generated for “{application.name}”; the old one no longer works."
+    else:
+        message = (
+            f"New secret generated for “{application.name}”; the previous one works until "
+            f"{until:%Y-%m-%d %H:%M} UTC."
+        )
     return show_secret(ctx, application, secret, "New Client Secret", message)
+
+
+def app_revoke_previous_secret(ctx: OwnerContext, app_id: int):
+    """Revoke Previous Secret: confirm, then only the current secret works."""
+    application = ctx.get_application(app_id)
+    if request.method == "GET":
+        return render_dialog(
+            "applications/_revoke_previous_modal.html",
+            ctx,
+            application=application,
+            valid_until=applications.previous_secret_valid_until(application),
+        )
+    applications.revoke_previous_secret(application, actor=acting_user_description())
+    return changed(ctx, f"The previous secret of “{application.name}” no longer works.")
 
 
 def app_delete(ctx: OwnerContext, app_id: int):
@@ -318,6 +369,7 @@ ROUTES = [
     ("/<int:app_id>/activate", app_activate, ["POST"]),
     ("/<int:app_id>/deactivate", app_deactivate, ["GET", "POST"]),
     ("/<int:app_id>/regenerate-secret", app_regenerate_secret, ["GET", "POST"]),
+    ("/<int:app_id>/revoke-previous-secret", app_revoke_previous_secret, ["GET", "POST"]),
     ("/<int:app_id>/delete", app_delete, ["GET", "POST"]),
 ]
 

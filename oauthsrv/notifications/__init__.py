@@ -1,10 +1,11 @@
-"""Creation notifications: the outbox, editable templates and rules, and their settings page."""
+"""Owner notifications (application created, secret regenerated): the outbox, editable
+templates and rules, and their settings page."""
 
 import time
 
 from flask import Flask, current_app, request
 
-from ..signals import application_created
+from ..signals import application_created, secret_regenerated
 from . import listener, outbox
 from .views import bp
 
@@ -17,6 +18,7 @@ def init_app(app: Flask) -> None:
     """
     app.register_blueprint(bp)
     application_created.connect(listener.on_application_created)
+    secret_regenerated.connect(listener.on_secret_regenerated)
     app.extensions["notifications"] = {"next_poll": 0.0}
     app.after_request(retry_due_messages)
 

@@ -14,6 +14,10 @@ FALLBACK_BASE_URL = "http://127.0.0.1:5000"
 
 BACKEND_APPLICATION_CREATED = "backend_application_created"
 FRONTEND_APPLICATION_CREATED = "frontend_application_created"
+BACKEND_SECRET_REGENERATED = "backend_secret_regenerated"
+FRONTEND_SECRET_REGENERATED = "frontend_secret_regenerated"
+CREATED = "created"
+SECRET_REGENERATED = "secret_regenerated"
 
 # Shared by both events: what the owner needs to recognise the application (never the secret).
 _APPLICATION_VARIABLES = {
@@ -27,6 +31,19 @@ _APPLICATION_VARIABLES = {
     "token_url": "Token endpoint the application requests access tokens from",
 }
 
+# A regenerated secret: who did it, when, and until when the previous secret still works.
+_REGENERATED_VARIABLES = {
+    **{name: _APPLICATION_VARIABLES[name] for name in ("owner_name", "owner_email")},
+    **{name: _APPLICATION_VARIABLES[name] for name in ("application_name", "client_id")},
+    "organization": _APPLICATION_VARIABLES["organization"],
+    "regenerated_by": 'Who regenerated it (a user\'s name and email, or "command line")',
+    "regenerated_at": "When it was regenerated (UTC)",
+    "previous_secret_valid_until": (
+        "Until when the previous secret still works (UTC); empty when it stopped at once"
+    ),
+    "token_url": _APPLICATION_VARIABLES["token_url"],
+}
+
 _SAMPLE = {
     "owner_name": "Ada Admin",
     "owner_email": "ada@example.com",
@@ -35,6 +52,9 @@ _SAMPLE = {
     "organization": "Acme Corp",
     "created_by": "Ada Admin <ada@example.com>",
     "created_at": "2025-01-31 09:30 UTC",
+    "regenerated_by": "Ada Admin <ada@example.com>",
+    "regenerated_at": "2025-02-14 10:00 UTC",
+    "previous_secret_valid_until": "2025-02-15 10:00 UTC",
 }
 
 
@@ -44,6 +64,7 @@ class Event:
     label: str
     kind: str  # the kind of application (owner) the event is about
     variables: dict[str, str] = field(default_factory=dict)
+    action: str = CREATED  # what happened to the application: CREATED or SECRET_REGENERATED
 
 
 EVENTS = {
@@ -63,12 +84,26 @@ EVENTS = {
             "storefront_url": "The storefront (STOREFRONT_URL; empty when not configured)",
         },
     ),
+    BACKEND_SECRET_REGENERATED: Event(
+        BACKEND_SECRET_REGENERATED,
+        "back-office user application secret regenerated",
+        BACKEND,
+        {**_REGENERATED_VARIABLES, "my_user_url": "Link to My User, where the owner manages it"},
+        SECRET_REGENERATED,
+    ),
+    FRONTEND_SECRET_REGENERATED: Event(
+        FRONTEND_SECRET_REGENERATED,
+        "customer user application secret regenerated",
+        FRONTEND,
+        _REGENERATED_VARIABLES,
+        SECRET_REGENERATED,
+    ),
 }
 
 
-def event_for_kind(kind: str) -> Event:
-    """The creation event for an application of this kind."""
-    return next(event for event in EVENTS.values() if event.kind == kind)
+def event_for_kind(kind: str, action: str = CREATED) -> Event:
+    """The event for `action` on an application of this kind (by default its creation)."""
+    return next(e for e in EVENTS.values() if e.kind == kind and e.action == action)
 
 
 def public_base_url() -> str:

@@ -93,13 +93,22 @@ def parse(flask_request: Request, required: tuple[str, ...] = ()) -> ClientReque
         raise BadRequest("A client authenticates with one method per request.")
     authorization = flask_request.headers.get("Authorization")
     if authorization is not None:
-        if any(name in data for name in (*CREDENTIAL_NAMES, *ASSERTION_NAMES)):
-            raise BadRequest("Client credentials were sent both in the body and in a header.")
         credentials = basic_credentials(authorization)
+        if not only_basic(data, credentials[0]):
+            raise BadRequest("Client credentials were sent both in the body and in a header.")
     else:
         credentials = (data.get("client_id") or None, data.get("client_secret") or None)
     # Authlib's constructor raises InsecureTransportError (400) for plain HTTP off loopback.
     return ClientRequest(flask_request, data, credentials, authorization is not None)
+
+
+def only_basic(data: dict[str, str], basic_client_id: str | None) -> bool:
+    """Whether the body adds no second authentication to HTTP Basic. A bare `client_id` equal
+    to the Basic one is the same method (RFC 6749 §2.3.1; some client libraries send it); a
+    secret or an assertion in the body, or another client_id, is a second one (RFC 6749 §2.3)."""
+    if any(name in data for name in ("client_secret", *ASSERTION_NAMES)):
+        return False
+    return "client_id" not in data or data["client_id"] == basic_client_id
 
 
 def read_body(flask_request: Request) -> dict[str, str]:

@@ -4,12 +4,13 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from math import ceil
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from ..extensions import db
 from ..inputs import contains, query_int
 from ..models import CustomerUser, OAuthApplication, Organization, User
 from ..models.oauth import BACKEND, FRONTEND
+from . import clock
 
 ACTIVE = "active"
 INACTIVE = "inactive"
@@ -177,6 +178,15 @@ def list_applications(
         OAuthApplication.created_at,
         OAuthApplication.organization_id,
         Organization.name.label("organization_name"),
+        OAuthApplication.client_auth_method,
+        # When the previous secret stops working; NULL when there is none or it has ended.
+        case(
+            (
+                OAuthApplication.previous_secret_expires_at > clock.now(),
+                OAuthApplication.previous_secret_expires_at,
+            ),
+            else_=None,
+        ).label("previous_secret_valid_until"),
     ).join(Organization, Organization.id == OAuthApplication.organization_id)
     if with_owner:
         statement = (

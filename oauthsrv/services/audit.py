@@ -26,8 +26,8 @@ from datetime import datetime, timedelta
 from flask import Flask, after_this_request, current_app, g, has_request_context, request
 from sqlalchemy import and_, case, delete, func, insert, or_, select
 
-from ..extensions import db
-from ..inputs import contains
+from ..extensions import DATABASE_FAILURES, database_failure_reason, db
+from ..inputs import contains, query_int
 from ..models import AuditEvent, CustomerUser, OAuthApplication, User
 from ..models.base import utcnow
 from .application_grid import GridPage
@@ -98,12 +98,14 @@ class AuditBuffer:
         self.rows: list[dict] = []
         self.oldest = 0.0  # monotonic time of the oldest unwritten row
         self.lock = threading.Lock()
+        self.write_lock = threading.Lock()
         self.timer: threading.Timer | None = None
         self.pid = os.getpid()
 
     def add(self, row: dict) -> None:
         if os.getpid() != self.pid:  # a forked worker: nothing of the parent's is its own
-            self.pid, self.rows, self.timer, self.lock = os.getpid(), [], None, threading.Lock()
+            self.pid, self.rows, self.timer = os.getpid(), [], None
+            self.lock, self.write_lock = threading.Lock(), threading.Lock()
         with self.lock:
             if not self.rows:
                 self.oldest = time.monotonic()
@@ -124,17 +126,24 @@ class AuditBuffer:
         app = self.app_ref()
         if app is None:
             return 0
-        rows = self.take()
-        if not rows:
-            return 0
-        with app.app_context():
-            try:
-                with db.engine.begin() as connection:
-                    _fill_names(connection, rows)
-                    connection.execute(insert(AuditEvent.__table__), rows)
-            except Exception:  # noqa: BLE001  (the audit must never break the request it follows)
-                log.exception("audit: %d events could not be written", len(rows))
+        # One writer at a time: a reader's flush waits for a batch another thread is writing,
+        # so the page it then renders shows that batch.
+        with self.write_lock:
+            rows = self.take()
+            if not rows:
                 return 0
+            with app.app_context():
+                try:
+                    with db.engine.begin() as connection:
+                        _fill_names(connection, rows)
+                        connection.execute(insert(AuditEvent.__table__), rows)
+                except DATABASE_FAILURES as error:  # down or locked: a known failure, one line
+                    reason = database_failure_reason(error)
+                    log.warning("audit: %d events not written (database: %s)", len(rows), reason)
+                    return 0
+                except Exception:  # noqa: BLE001  (the audit must never break a request)
+                    log.exception("audit: %d events could not be written", len(rows))
+                    return 0
         return len(rows)
 
     def flush_if_due(self) -> None:
@@ -162,8 +171,9 @@ def init_app(app: Flask, shared_with: Flask | None = None) -> None:
         app.extensions["audit"] = shared_with.extensions["audit"]
         return
     buffer = app.extensions["audit"] = AuditBuffer(app)
-    reference = weakref.ref(buffer)
-    atexit.register(lambda: (buffer := reference()) and buffer.flush())
+    if not app.testing:  # a test's database is gone by the time the interpreter exits
+        reference = weakref.ref(buffer)
+        atexit.register(lambda: (buffer := reference()) and buffer.flush())
 
 
 def _buffer() -> AuditBuffer:
@@ -273,7 +283,6 @@ class AuditQuery:
     def from_args(cls, args: Mapping[str, str]) -> "AuditQuery":
         """Read the filters; values that make no sense are dropped."""
         event = args.get("event", "")
-        page = args.get("page", "")
         return cls(
             event=event if event in EVENTS else "",
             client_id=_text(args.get("client_id")),
@@ -281,7 +290,7 @@ class AuditQuery:
             ip=_text(args.get("ip"))[:64],
             since=_parse_time(args.get("from")),
             until=_parse_time(args.get("to")),
-            page=int(page) if page.isdigit() and 0 < int(page) < 2**31 else 1,
+            page=query_int(args.get("page")) or 1,
         )
 
     @property

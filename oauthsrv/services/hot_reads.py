@@ -46,15 +46,20 @@ class _Compiled:
         compiled = statement.compile(dialect=dialect)
         self.sql = str(compiled)
         self.positional = compiled.positiontup
-        names = list(statement.selected_columns.keys())
+        self.binds = compiled.binds
+        self.dialect = dialect
+        # A SELECT's columns, or what an INSERT … RETURNING returns.
+        columns = getattr(statement, "selected_columns", None)
+        if columns is None:
+            columns = statement.exported_columns
+        names = list(columns.keys())
         self.row_type = namedtuple("HotRow", names)
         # What SQLAlchemy's Result applies, through the public type API: the dialect's
         # implementation of each column type, asked for its result processor (the same
         # functions SQLAlchemy caches for itself, e.g. int_to_boolean and str_to_datetime on
         # SQLite; none on psycopg). Done once per statement, so no cost per read.
         processors = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in statement.selected_columns
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
         ]
         # Only the columns whose driver value needs converting (on SQLite: booleans, datetimes).
         self.conversions = [(i, process) for i, process in enumerate(processors) if process]
@@ -63,6 +68,24 @@ class _Compiled:
         if self.positional is not None:
             return tuple(parameters[name] for name in self.positional)
         return parameters
+
+    def converted_arguments(self, parameters: dict):
+        """arguments() after the bind parameters' own conversions (on SQLite: datetimes to
+        SQLAlchemy's text form), for writes; reads pass plain values and skip this."""
+        converted = dict(parameters)
+        for name, process in self.bind_processors().items():
+            if name in converted and converted[name] is not None:
+                converted[name] = process(converted[name])
+        return self.arguments(converted)
+
+    def bind_processors(self) -> dict:
+        if not hasattr(self, "_bind_processors"):
+            self._bind_processors = {
+                name: process
+                for name, bind in self.binds.items()
+                if (process := bind.type.dialect_impl(self.dialect).bind_processor(self.dialect))
+            }
+        return self._bind_processors
 
     def row(self, values):
         values = list(values)
@@ -180,6 +203,53 @@ def _wrapped(engine: Engine, sql: str | None, arguments, error: Exception, lost:
     return DBAPIError.instance(
         sql, arguments, error, dbapi.Error, connection_invalidated=lost, dialect=engine.dialect
     )
+
+
+def write_one(engine: Engine, statement, parameters: dict, before: str | None = None):
+    """Run one INSERT … RETURNING in a transaction of its own, committed before this returns,
+    on a hot-read connection; the row it returns, or None.
+
+    `before`: SQL run first on the same connection, such as a setting for this write (it may
+    stay on the connection, which only serves these reads and writes).
+    """
+    dispatch = engine.dispatch
+    listened = dispatch.before_cursor_execute or dispatch.after_cursor_execute
+    shelf = None if listened else _shelf_for(engine)
+    if shelf is None:
+        return _write_with_sqlalchemy(engine, statement, parameters, before)
+    compiled = shelf.compiled_for(statement)
+    arguments = compiled.converted_arguments(parameters)
+    generation, connection = shelf.take()
+    try:
+        cursor = connection.cursor()
+        try:
+            if before:
+                cursor.execute(before)
+            cursor.execute(compiled.sql, arguments)
+            values = cursor.fetchone()
+        finally:
+            cursor.close()
+        if engine.dialect.name != "postgresql":  # PostgreSQL's are in autocommit
+            connection.commit()
+    except engine.dialect.loaded_dbapi.Error as error:
+        # Never retried: whether a lost connection committed the write is unknown.
+        lost = engine.dialect.is_disconnect(error, connection, None)
+        _close_quietly(connection)  # perhaps inside a failed transaction: never reused
+        raise _wrapped(engine, compiled.sql, arguments, error, lost) from error
+    except BaseException:
+        _close_quietly(connection)
+        raise
+    shelf.give_back(generation, connection)
+    return None if values is None else compiled.row(values)
+
+
+def _write_with_sqlalchemy(engine: Engine, statement, parameters: dict, before: str | None):
+    with engine.connect() as connection:
+        if before:
+            connection.exec_driver_sql(before)
+        row = connection.execute(statement, parameters).first()
+        connection.commit()
+        return row
 
 
 def _fetch(connection, sql: str, arguments):

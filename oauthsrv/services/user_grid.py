@@ -7,7 +7,7 @@ from math import ceil
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..inputs import contains
+from ..inputs import contains, query_int
 from ..models import OAuthApplication, User, user_organizations
 from .application_grid import GridPage
 
@@ -35,9 +35,7 @@ class UserQuery:
     @classmethod
     def from_args(cls, args: Mapping[str, str], organization_ids: set[int]) -> "UserQuery":
         """Read the URL parameters; values that make no sense fall back to the default."""
-        organization = args.get("organization", "")
-        organization_id = int(organization) if organization.isdigit() else None
-        page = args.get("page", "")
+        organization_id = query_int(args.get("organization"))
         return cls(
             q=(args.get("q") or "").strip()[:255],
             organization_id=organization_id if organization_id in organization_ids else None,
@@ -45,7 +43,7 @@ class UserQuery:
             role=args.get("role") if args.get("role") in ROLES else "",
             sort=args.get("sort") if args.get("sort") in SORT_COLUMNS else "name",
             direction=args.get("direction") if args.get("direction") in ("asc", "desc") else "asc",
-            page=int(page) if page.isdigit() and 0 < int(page) < 2**31 else 1,
+            page=query_int(args.get("page")) or 1,
         )
 
     @property

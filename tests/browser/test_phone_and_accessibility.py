@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from oauthsrv.services import accounts
+from oauthsrv.services import accounts, audit
 from tests.browser.checks import (
     ConsoleErrors,
     axe_violations,
@@ -55,6 +55,11 @@ def world(make_user, make_application):
     customer = accounts.create_customer_user(
         "shopper@example.com", "Sam Shopper", "Globex", locale="en"
     )
+    # The audit's chart and grid have something to show: tokens issued and a failure.
+    fields = audit.application_fields(application)
+    for _ in range(3):
+        audit.record(audit.TOKEN_ISSUED, ip="203.0.113.7", **fields)
+    audit.record(audit.AUTH_FAILED, audit.FAILURE, reason=audit.WRONG_SECRET, **fields)
     return {"admin": admin, "application": application, "customer": customer}
 
 
@@ -174,6 +179,14 @@ def test_my_user_top_bar_and_every_dialog(sized_page, size, world):
     [
         ("users", "/admin/users"),
         ("user", "/admin/users/{bob}"),
+        ("user-new", "/admin/users/new"),
+        ("user-edit", "/admin/users/{bob}/edit"),
+        ("user-reset-password", "/admin/users/{bob}/reset-password"),
+        ("organizations", "/admin/organizations"),
+        ("organization-new", "/admin/organizations/new"),
+        ("organization-deactivate", "/admin/organizations/{globex}/deactivate"),
+        ("oauth-applications", "/admin/oauth-applications"),
+        ("audit", "/admin/audit"),
         ("customer-users", "/admin/customer-users"),
         ("customer-user", "/admin/customer-users/{customer}"),
         ("customer-user-new", "/admin/customer-users/new"),
@@ -187,7 +200,11 @@ def test_my_user_top_bar_and_every_dialog(sized_page, size, world):
     ],
 )
 def test_admin_pages(sized_page, size, world, name, path):
-    ids = {"bob": accounts.find_user("bob@example.com").id, "customer": world["customer"].id}
+    ids = {
+        "bob": accounts.find_user("bob@example.com").id,
+        "customer": world["customer"].id,
+        "globex": accounts.find_organization("Globex").id,
+    }
     log_in(sized_page)
     sized_page.goto(path.format(**ids))
     check(sized_page, size, f"admin-{name}")

@@ -550,3 +550,22 @@ def test_cli_refuses_a_private_key_file(runner, owner, tmp_path):
     )
     assert result.exit_code == 1 and "This is a private key" in result.output
     assert applications.all_applications() == []
+
+
+def test_replay_is_refused_on_sqlalchemys_path_too(app, client, rsa_app):
+    """With a cursor listener (tracing, query counting) the jti write goes through SQLAlchemy."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assertion = sign(private_key("RSA"), claims_for(rsa_app.client_id, TOKEN_URL))
+        assert post_assertion(client, assertion).status_code == 200
+        assert post_assertion(client, assertion).status_code == 401
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert sum("client_assertion_uses" in statement for statement in statements) == 2

@@ -266,8 +266,23 @@ ERROR_ROWS = [
         "invalid_request",
     ),
     (
-        "client-id-in-body-with-header",
-        lambda c, a: {"data": {**GRANT, "client_id": c.client_id}, "headers": c.basic},
+        "other-client-id-in-body-with-header",
+        lambda c, a: {"data": {**GRANT, "client_id": c.client_id + "x"}, "headers": c.basic},
+        400,
+        "invalid_request",
+    ),
+    (
+        "same-client-id-and-a-secret-in-body-with-header",
+        lambda c, a: {
+            "data": {**GRANT, "client_id": c.client_id, "client_secret": c.secret},
+            "headers": c.basic,
+        },
+        400,
+        "invalid_request",
+    ),
+    (
+        "secret-alone-in-body-with-header",
+        lambda c, a: {"data": {**GRANT, "client_secret": c.secret}, "headers": c.basic},
         400,
         "invalid_request",
     ),
@@ -540,3 +555,22 @@ def test_plain_http_off_loopback_is_refused(client, backend):
         ).status_code
         == 200
     )
+
+
+@pytest.mark.parametrize(
+    "path, extra",
+    [(TOKEN_PATH, GRANT), (TOKEN_PATH + "/introspect", None), (TOKEN_PATH + "/revoke", None)],
+    ids=["token", "introspect", "revoke"],
+)
+def test_basic_with_the_same_client_id_in_the_body_is_one_method(client, backend, path, extra):
+    """RFC 6749 §2.3.1: some client libraries send a bare client_id beside HTTP Basic."""
+    if extra is None:
+        issued = client.post(TOKEN_PATH, data=GRANT, headers=backend.basic).get_json()
+        extra = {"token": issued["access_token"]}
+    body = {**extra, "client_id": backend.client_id}
+    response = client.post(path, data=body, headers=backend.basic)
+    assert response.status_code == 200, response.get_json()
+    if path == TOKEN_PATH:
+        assert response.get_json()["token_type"] == "Bearer"
+    if path.endswith("introspect"):
+        assert response.get_json()["active"] is True
