@@ -69,7 +69,10 @@ def test_single_org_user_adds_copies_and_never_sees_the_secret_again(page, login
 
     page.get_by_role("link", name="Add Application").click()
     dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_label("Organization")).to_have_count(0)
+    # Asked once the dialog is there (before, the count is 0 anyway); exact, since a scope's
+    # description ("…the users of the organization…") labels its checkbox too.
+    expect(dialog.get_by_label("Application Name")).to_be_visible()
+    expect(dialog.get_by_label("Organization", exact=True)).to_have_count(0)
     expect(dialog.get_by_label("Active")).to_be_checked()
     screenshot(page, "apps-add-dialog")
     dialog.get_by_role("button", name="Create").click()  # empty name: stays open with the error
@@ -109,7 +112,7 @@ def test_multi_org_user_adds_in_either_organization_and_filters(
     make_user(email="max@example.com", name="Max Multi", orgs=("Acme", "Globex"))
     login("max@example.com", PASSWORD)
     page.get_by_role("link", name="Add Application").click()
-    organization = page.get_by_role("dialog").get_by_label("Organization")
+    organization = page.get_by_role("dialog").get_by_label("Organization", exact=True)
     expect(organization.locator("option:checked")).to_have_text("Acme")  # the current one
     page.get_by_role("dialog").get_by_role("link", name="Cancel").click()
 
