@@ -78,7 +78,9 @@ def post_fork(server, worker):
 
 
 def flask_apps(app) -> list:
-    """The Flask apps behind `wsgi:app`: the app itself or those behind a path dispatcher."""
+    """Our Flask apps behind `wsgi:app`: the app itself or those behind a path dispatcher. Apps
+    without our database extension are skipped: the benchmarks serve bare Flask references with
+    this same file, so that both sides run under the same gunicorn settings."""
     from flask import Flask
 
     candidates = [app, getattr(app, "app", None), *getattr(app, "mounts", {}).values()]
@@ -86,6 +88,10 @@ def flask_apps(app) -> list:
     for candidate in candidates:
         while candidate is not None and not isinstance(candidate, Flask):
             candidate = getattr(candidate, "app", None)  # middleware such as ProxyFix
-        if candidate is not None and candidate not in found:
+        if (
+            candidate is not None
+            and "sqlalchemy" in candidate.extensions
+            and candidate not in found
+        ):
             found.append(candidate)
     return found

@@ -321,7 +321,11 @@ def run_wrk(target: Target, seconds: float, connections: int, placement: Placeme
         "--threads=1", f"--connections={connections}", f"--duration={seconds:g}s",
         "--timeout=10s", "--latency", f"--script={target.script}", target.url,
     ]  # fmt: skip
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    finished = subprocess.run(command, capture_output=True, text=True)
+    if finished.returncode != 0:
+        sys.exit(f"wrk failed ({finished.returncode}) against {target.url}:\n"
+                 f"{finished.stdout}{finished.stderr}")  # fmt: skip
+    output = finished.stdout
     total, elapsed = _wrk_total(output)
     non_2xx = _wrk_count(output, r"Non-2xx or 3xx responses:\s+(\d+)")
     socket_errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
