@@ -7,6 +7,7 @@ invalid_client as a wrong secret.
 
 import json
 import logging
+import os
 import time
 
 import pytest
@@ -416,7 +417,8 @@ def test_stored_keys_survive_a_reload(app, rsa_app):
 
 # -- where used jtis are kept -----------------------------------------------------------------
 
-REDIS_URL = "redis://127.0.0.1:6379/4"  # this worktree's Redis database; never flushed whole
+# The tests' Redis database (tests/oauth/test_client_throttling.py); only our keys are removed.
+REDIS_URL = os.environ.get("OAUTHSRV_TEST_REDIS_URI", "redis://127.0.0.1:6379/5")
 
 
 @pytest.fixture
