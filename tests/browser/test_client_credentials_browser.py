@@ -24,6 +24,14 @@ def shoot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
 
 
+def expect_closed(dialog) -> None:
+    """The dialog closes; if it stays (a refusal), the failure shows what it says."""
+    try:
+        expect(dialog).to_have_count(0)
+    except AssertionError as failure:
+        raise AssertionError(f"the dialog stayed open: {dialog.inner_text()}") from failure
+
+
 def stored(name: str) -> OAuthApplication:
     db.session.expire_all()
     return db.session.scalar(db.select(OAuthApplication).filter_by(name=name))
@@ -55,11 +63,16 @@ def test_switch_to_private_key_jwt_in_edit_and_back(
     expect(dialog.locator("#public_keys-errors")).to_have_text(
         "Give either a public key or a JWKS URL."
     )
-    dialog.get_by_label("Public key (PEM, JWK or JWKS)").fill(pem)
-    dialog.get_by_label("Public key (PEM, JWK or JWKS)").scroll_into_view_if_needed()
+    # htmx settles the re-rendered dialog's attributes a moment after the swap: the choice
+    # must read Private key JWT again before the key goes in.
+    expect(dialog.get_by_label("Private key JWT")).to_be_checked()
+    keys_field = dialog.get_by_label("Public key (PEM, JWK or JWKS)")
+    keys_field.fill(pem)
+    keys_field.scroll_into_view_if_needed()
     shoot(page, f"edit-private-key-jwt-{viewport}")
+    expect(keys_field).to_have_value(pem)
     dialog.get_by_role("button", name="Save").click()
-    expect(dialog).to_have_count(0)
+    expect_closed(dialog)
     expect(page.locator("#apps-grid")).to_contain_text("Private key JWT")
     assert stored("Nightly Export").client_auth_method == "private_key_jwt"
     shoot(page, f"grid-private-key-jwt-{viewport}")
