@@ -13,20 +13,26 @@ from .settings import effective_template, get_rule, resolve_locale
 log = logging.getLogger(__name__)
 
 
-def application_context(event: Event, application: OAuthApplication, created_by: str) -> dict:
-    """The template variables for a new application; the secret is not among them."""
+def event_context(event: Event, application: OAuthApplication, **values) -> dict:
+    """The variables `event`'s templates use: the application's and its owner's, the links, and
+    the event's own `values`. No secret is ever among them."""
     owner = application.owner
-    values = {
+    every = {
         "owner_name": owner.name,
         "owner_email": owner.email,
         "application_name": application.name,
         "client_id": application.client_id,
         "organization": application.organization.name,
-        "created_by": created_by,
-        "created_at": f"{application.created_at:%Y-%m-%d %H:%M} UTC",
+        **values,
         **links(),
     }
-    return {name: values[name] for name in event.variables}
+    return {name: every[name] for name in event.variables}
+
+
+def application_context(event: Event, application: OAuthApplication, created_by: str) -> dict:
+    """The template variables for a new application."""
+    created_at = f"{application.created_at:%Y-%m-%d %H:%M} UTC"
+    return event_context(event, application, created_by=created_by, created_at=created_at)
 
 
 def render_for(event: Event, locale: str, context: dict) -> RenderedEmail:
@@ -57,20 +63,14 @@ def on_application_created(sender, application: OAuthApplication, created_by: st
 
 
 def regeneration_context(event: Event, application: OAuthApplication, actor: str, until) -> dict:
-    """The template variables for a regenerated secret; neither secret is among them."""
-    owner = application.owner
-    values = {
-        "owner_name": owner.name,
-        "owner_email": owner.email,
-        "application_name": application.name,
-        "client_id": application.client_id,
-        "organization": application.organization.name,
-        "regenerated_by": actor,
-        "regenerated_at": f"{clock.now():%Y-%m-%d %H:%M} UTC",
-        "previous_secret_valid_until": f"{until:%Y-%m-%d %H:%M} UTC" if until else "",
-        **links(),
-    }
-    return {name: values[name] for name in event.variables}
+    """The template variables for a regenerated secret (neither secret is among them)."""
+    return event_context(
+        event,
+        application,
+        regenerated_by=actor,
+        regenerated_at=f"{clock.now():%Y-%m-%d %H:%M} UTC",
+        previous_secret_valid_until=f"{until:%Y-%m-%d %H:%M} UTC" if until else "",
+    )
 
 
 def on_secret_regenerated(
